@@ -1,0 +1,1 @@
+"""Channel adapters: one folder per channel, each with an inbound and an outbound side."""

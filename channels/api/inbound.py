@@ -1,0 +1,91 @@
+"""`POST /api/v1/messages`: the generic intake route of the contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from gateway.channels import ChannelContext
+from gateway.messages import CHANNELS, InboundMessage, Sender
+from gateway.web.body import query_float, read_json
+from gateway.web.errors import ApiError
+
+MAX_WAIT_SECONDS = 60.0
+
+
+class SenderIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    id: str | None = Field(default=None, min_length=1, max_length=255)
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _someone(self) -> SenderIn:
+        if not (self.id or self.email or self.phone):
+            raise ValueError("sender needs an id, an email or a phone")
+        return self
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    channel: str = "api"
+    external_id: str = Field(min_length=1, max_length=255)
+    sender: SenderIn
+    text: str = Field(min_length=1)
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
+    language: str | None = Field(default=None, max_length=16)
+    received_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _known_channel(self) -> MessageIn:
+        if self.channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+        if not self.text.strip():
+            raise ValueError("text must not be blank")
+        return self
+
+
+class ApiInput:
+    def __init__(self, context: ChannelContext) -> None:
+        self._intake = context.intake
+
+    def routes(self) -> web.RouteTableDef:
+        routes = web.RouteTableDef()
+        routes.post("/api/v1/messages")(self.post_message)
+        return routes
+
+    async def post_message(self, request: web.Request) -> web.Response:
+        wait = query_float(request, "wait", 0, MAX_WAIT_SECONDS)
+        body = await read_json(request, MessageIn)
+        message = _to_inbound(body)
+        message_id, _created = await self._intake.accept(message)
+        if wait is None:
+            return web.json_response({"id": message_id}, status=202)
+        await self._intake.wait_processed(message_id, wait)
+        return web.json_response(await self._intake.result(message_id), status=200)
+
+
+def _to_inbound(body: MessageIn) -> InboundMessage:
+    sender_id = body.sender.id or str(body.sender.email or body.sender.phone)
+    received = body.received_at or datetime.now(UTC)
+    if received.tzinfo is None:
+        raise ApiError(422, "validation_error", "received_at: needs a UTC offset")
+    return InboundMessage(
+        channel=body.channel,
+        external_id=body.external_id,
+        conversation_key=body.conversation_id or f"{body.channel}:{body.external_id}",
+        sender=Sender(
+            id=sender_id,
+            name=body.sender.name,
+            email=str(body.sender.email) if body.sender.email else None,
+            phone=body.sender.phone,
+        ),
+        text=body.text,
+        received_at=received,
+        language_hint=body.language,
+    )

@@ -1,0 +1,145 @@
+"""`GET /ws/chat`: customer frames in, stored before they are acknowledged.
+
+Frames from the customer: `{"type": "hello", "session": TOKEN?, "name"?, "email"?,
+"language"?}` (optional, first), `{"type": "message", "text": "...", "id": CLIENT_ID?}` and
+`{"type": "ping"}`. The gateway answers `session`, `received` (the message is stored),
+`reply`, `pong` and `error` frames. The session token comes back in the `session` frame and
+a cookie; presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
+conversation and delivers what was kept while the customer was away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from gateway.channels import ChannelContext
+from gateway.messages import InboundMessage, Sender
+
+from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web_chat"
+COOKIE = "cgw_chat_session"
+MAX_TEXT_CHARS = 20_000
+
+
+class WebChatInput:
+    def __init__(self, context: ChannelContext, sessions: ChatSessions) -> None:
+        self._intake = context.intake
+        self._outbox = context.outbox
+        self._metrics = context.metrics
+        self._sessions = sessions
+        self._max_frame = context.settings.max_body_bytes
+
+    def routes(self) -> web.RouteTableDef:
+        routes = web.RouteTableDef()
+        routes.get("/ws/chat")(self.chat)
+        return routes
+
+    async def chat(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
+        offered = request.query.get("session") or request.cookies.get(COOKIE)
+        token = offered if is_session_token(offered) else None
+        # A new visitor's token is chosen now so the handshake can set the cookie; a
+        # `hello` frame carrying an earlier token still wins.
+        provisional = new_session_token()
+        ws.set_cookie(COOKIE, token or provisional, httponly=True, samesite="Lax", max_age=30 * 86400)
+        profile: dict[str, Any] = {}
+        await ws.prepare(request)
+        if token is not None:
+            await self._open(ws, token, resumed=True)
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    if frame.type == WSMsgType.BINARY:
+                        await _error(ws, "unsupported_frame", "send JSON text frames")
+                    continue
+                data = _decode(frame.data)
+                if data is None:
+                    await _error(ws, "invalid_json", "a frame must be a JSON object with a type")
+                    continue
+                kind = data.get("type")
+                if token is None:
+                    wanted = data.get("session") if kind == "hello" else None
+                    token = wanted if is_session_token(wanted) else provisional
+                    await self._open(ws, token, resumed=token == wanted)
+                if kind == "hello":
+                    profile = _profile(data)
+                elif kind == "message":
+                    await self._message(ws, token, data, profile)
+                elif kind == "ping":
+                    await ws.send_json({"type": "pong"})
+                else:
+                    await _error(ws, "unknown_type", "type must be hello, message or ping")
+        finally:
+            if token is not None:
+                self._sessions.remove(conversation_key(token), ws)
+        return ws
+
+    async def _open(self, ws: web.WebSocketResponse, token: str, *, resumed: bool) -> None:
+        key = conversation_key(token)
+        self._sessions.add(key, ws)
+        await ws.send_json({"type": "session", "session": token, "resumed": resumed})
+        await self._outbox.release(CHANNEL, key)
+
+    async def _message(
+        self, ws: web.WebSocketResponse, token: str, data: dict[str, Any], profile: dict[str, Any]
+    ) -> None:
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip():
+            await _error(ws, "invalid_message", "text must be a non-empty string")
+            return
+        if len(text) > MAX_TEXT_CHARS:
+            await _error(ws, "message_too_long", f"at most {MAX_TEXT_CHARS} characters")
+            return
+        client_id = data.get("id")
+        key = conversation_key(token)
+        external_id = (
+            f"{key[:24]}:{client_id}"
+            if isinstance(client_id, str | int) and str(client_id).strip()
+            else uuid.uuid4().hex
+        )
+        message = InboundMessage(
+            channel=CHANNEL,
+            external_id=external_id[:255],
+            conversation_key=key,
+            sender=Sender(id=key, name=profile.get("name"), email=profile.get("email")),
+            text=text,
+            language_hint=profile.get("language"),
+        )
+        try:
+            message_id, created = await self._intake.accept(message)
+        except Exception:
+            self._metrics.errors.labels("web_chat_store").inc()
+            log.exception("could not store a chat message")
+            await _error(ws, "not_stored", "your message was not saved; please send it again")
+            return
+        await ws.send_json(
+            {"type": "received", "id": message_id, "client_id": client_id, "duplicate": not created}
+        )
+
+
+def _decode(raw: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _profile(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: str(data[key])[:200]
+        for key in ("name", "email", "language")
+        if isinstance(data.get(key), str) and data[key].strip()
+    }
+
+
+async def _error(ws: web.WebSocketResponse, code: str, message: str) -> None:
+    await ws.send_json({"type": "error", "error": {"code": code, "message": message}})

@@ -1,0 +1,37 @@
+"""Replies to chat customers as websocket frames.
+
+Each frame carries the outbox id, so a frame sent again after a crash is recognisable to
+the widget as one it already shows. A customer with no open socket gets nothing now: the
+outbox parks the reply and sends it when their session reconnects.
+"""
+
+from __future__ import annotations
+
+from gateway.messages import Delivery, OutboundMessage
+
+from .sessions import ChatSessions
+
+
+class WebChatOutput:
+    def __init__(self, sessions: ChatSessions) -> None:
+        self._sessions = sessions
+
+    async def send(self, message: OutboundMessage) -> Delivery:
+        sockets = self._sessions.open_sockets(message.conversation_key)
+        if not sockets:
+            return Delivery.park("chat customer not connected")
+        frame = {
+            "type": "reply",
+            "id": message.id,
+            "kind": message.kind,
+            "text": message.text,
+            "ticket": {"number": message.ticket_number} if message.ticket_number else None,
+        }
+        delivered = False
+        for ws in sockets:
+            try:
+                await ws.send_json(frame)
+                delivered = True
+            except (ConnectionError, RuntimeError):
+                continue  # that socket is going away; another may still be open
+        return Delivery.ok() if delivered else Delivery.park("chat socket closed while sending")

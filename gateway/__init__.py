@@ -1,0 +1,1 @@
+"""The complaint gateway: intake, storage, pipeline, outbox and HTTP API."""

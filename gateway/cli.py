@@ -1,0 +1,111 @@
+"""`complaint-gateway`: run the gateway, manage staff, migrate, and work with the NLU.
+
+Every command works on a fresh data directory: it creates it and migrates the database
+before doing anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gateway.db.engine import Database
+from gateway.db.migrate import upgrade
+from gateway.logs import configure_logging
+from gateway.settings import Settings, SettingsError, load_settings
+from gateway.store.staff import ROLES, StaffNameTaken, add_staff
+from nlu.commands import add_nlu_commands
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    # --config may stand anywhere on the line (before or after the sub-command).
+    config_option = argparse.ArgumentParser(add_help=False)
+    config_option.add_argument("--config", type=Path)
+    known, rest = config_option.parse_known_args(argv)
+    args = _parser().parse_args(rest)
+    try:
+        overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
+                                       ("port", getattr(args, "port", None))) if v is not None}
+        settings = load_settings(known.config, **overrides)
+    except SettingsError as exc:
+        print(f"complaint-gateway: {exc}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging(settings.log_level, settings.log_format)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.command != "run":
+        asyncio.run(_migrate(settings))
+    if args.command == "nlu":
+        sys.exit(args.handler(args, settings.data_dir))
+    sys.exit(args.run(args, settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="complaint-gateway",
+        description="Complaint intake and chatbot gateway. Every command accepts --config FILE "
+        "(TOML settings; GATEWAY_* environment variables win over it).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the gateway")
+    run.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    run.set_defaults(run=_run)
+
+    users = commands.add_parser("users", help="staff accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add", help="create a staff account and print its API token")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.set_defaults(run=_users_add)
+
+    db = commands.add_parser("db", help="the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the migrations").set_defaults(
+        run=lambda _args, _settings: 0  # main() migrates before every command
+    )
+
+    add_nlu_commands(commands)
+    return parser
+
+
+async def _migrate(settings: Settings) -> None:
+    database = Database(settings.effective_database_url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+def _run(_args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.server import serve  # the server pulls in the NLU model and aiohttp
+
+    serve(settings)
+    return 0
+
+
+def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    async def create() -> str:
+        database = Database(settings.effective_database_url)
+        try:
+            async with database.write() as conn:
+                return await add_staff(conn, args.name, args.role, datetime.now(UTC))
+        finally:
+            await database.dispose()
+
+    try:
+        token = asyncio.run(create())
+    except StaffNameTaken:
+        print(f"complaint-gateway: a staff account named {args.name!r} exists already", file=sys.stderr)
+        return 1
+    print(f"Created {args.role} {args.name!r}. API token (shown once, keep it secret):")
+    print(token)
+    return 0
+
+
+if __name__ == "__main__":
+    main()

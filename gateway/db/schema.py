@@ -1,0 +1,162 @@
+"""The database schema, one `MetaData` for the whole gateway (Alembic migrates it)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from gateway.db.types import BigId, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("email", sa.String(320)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+customer_identities = sa.Table(
+    "customer_identities",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
+    sa.UniqueConstraint("channel", "sender_id"),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("conversation_key", sa.String(255), nullable=False),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("language", sa.String(16)),
+    sa.Column("ticket_id", BigId),  # the open ticket new messages join, if any
+    sa.Column("handled_by", sa.String(16), nullable=False, server_default="bot"),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("channel", "conversation_key"),
+)
+
+ticket_serials = sa.Table(
+    "ticket_serials",
+    metadata,
+    sa.Column("prefix", sa.String(10), primary_key=True),
+    sa.Column("period", sa.String(6), primary_key=True),  # YYYYMM in the business time zone
+    sa.Column("last_serial", sa.Integer, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("urgency", sa.String(10), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("department", sa.String(60), nullable=False),
+    sa.Column("assignee", sa.String(100)),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("first_response_due", UTCDateTime, nullable=False),
+    sa.Column("resolution_due", UTCDateTime, nullable=False),
+    sa.Index("ix_tickets_created_at", "created_at"),
+    sa.Index("ix_tickets_status", "status"),
+)
+
+ticket_events = sa.Table(
+    "ticket_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_ticket_events_ticket_id", "ticket_id"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("conversation_key", sa.String(255), nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("sender_name", sa.String(200)),
+    sa.Column("sender_email", sa.String(320)),
+    sa.Column("sender_phone", sa.String(40)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("attachments", sa.JSON, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("stored_at", UTCDateTime, nullable=False),
+    sa.Column("raw_ref", sa.String(500)),
+    sa.Column("language_hint", sa.String(16)),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    # stored -> done; the pipeline resumes every message not yet done.
+    sa.Column("stage", sa.String(10), nullable=False),
+    sa.Column("language", sa.String(16)),
+    sa.Column("intent", sa.String(40)),
+    sa.Column("parse", sa.JSON),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id")),
+    sa.Column("notes", sa.JSON, nullable=False),
+    sa.UniqueConstraint("channel", "external_id"),
+    sa.Index("ix_messages_stage", "stage"),
+    sa.Index("ix_messages_ticket_id", "ticket_id"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("conversation_key", sa.String(255), nullable=False),
+    sa.Column("recipient", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id")),
+    sa.Column("message_id", BigId, sa.ForeignKey("messages.id")),  # the inbound it answers
+    sa.Column("author", sa.String(100), nullable=False),
+    # One row per reason to write, e.g. "ack:<message id>": a retried step never queues twice.
+    sa.Column("dedupe_key", sa.String(100), unique=True),
+    sa.Column("status", sa.String(10), nullable=False),  # pending, sending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("external_ref", sa.String(255)),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_conversation", "channel", "conversation_key", "status"),
+    sa.Index("ix_outbox_ticket_id", "ticket_id"),
+)
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime),
+)

@@ -1,0 +1,214 @@
+"""What the gateway does with one parsed message, inside one transaction.
+
+Everything here happens in the same transaction that marks the message done: the ticket,
+its ledger events and the reply in the outbox exist together or not at all, which is what
+makes a retried or resumed message safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db.schema import messages
+from gateway.ports import TicketDesk, TicketRequest, TicketSummary
+from gateway.settings import Settings
+from gateway.store import conversations, outbox
+from gateway.store.messages import STAGE_DONE, STAGE_STORED
+from nlu import COMPLAINT_INTENTS
+from nlu.replies import ReplyTemplates
+
+#: Categories where the order number is what an agent needs first.
+ORDER_CATEGORIES = frozenset(
+    {"product_quality", "delivery", "billing", "sales_contract", "after_sales"}
+)
+DIALOGUE_REPLIES = frozenset({"greet", "thanks", "request_human"})
+
+
+@dataclass
+class Outcome:
+    ticket: TicketSummary | None = None
+    reply_text: str | None = None
+    opened_ticket: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class MessageHandler:
+    def __init__(self, desk: TicketDesk, replies: ReplyTemplates, settings: Settings) -> None:
+        self._desk = desk
+        self._replies = replies
+        self._settings = settings
+
+    async def apply(
+        self, conn: AsyncConnection, message: sa.Row[Any], parsed: dict[str, Any], now: datetime
+    ) -> Outcome | None:
+        """Handles a stored message once; None if another worker already did."""
+        intent = (parsed.get("intent") or {}).get("name")
+        claimed = await conn.execute(
+            sa.update(messages)
+            .where(messages.c.id == message.id, messages.c.stage == STAGE_STORED)
+            .values(
+                stage=STAGE_DONE,
+                language=parsed.get("language"),
+                intent=intent,
+                parse=parsed or None,
+            )
+        )
+        if claimed.rowcount == 0:
+            return None
+        customer_id = await conversations.resolve_customer(conn, message, now)
+        conversation = await conversations.resolve_conversation(conn, message, customer_id, now)
+        language = parsed.get("language") or conversation.language or message.language_hint or "en"
+        outcome = Outcome()
+
+        if conversation.handled_by == "agent":
+            # An agent holds this conversation: the bot stays silent.
+            if conversation.ticket_id is not None:
+                outcome.ticket = await self._desk.add_customer_message(
+                    conn, conversation.ticket_id, message.id, now
+                )
+            outcome.notes.append("conversation held by an agent: no bot reply")
+        elif intent in COMPLAINT_INTENTS:
+            await self._complaint(conn, message, parsed, conversation, language, now, outcome)
+        elif intent == "check_status":
+            await self._status(conn, parsed, conversation, customer_id, language, outcome)
+        elif intent in DIALOGUE_REPLIES:
+            outcome.reply_text = self._replies.render(
+                intent, language, ticket_number=await self._open_number(conn, conversation)
+            )
+            if intent == "request_human" and conversation.ticket_id is not None:
+                await self._desk.record_event(
+                    conn, conversation.ticket_id, "human_requested", "customer",
+                    {"message_id": message.id}, now,
+                )
+        elif not message.text.strip():
+            outcome.notes.append("empty message: nothing to classify, no ticket")
+            if conversation.ticket_id is not None:
+                outcome.ticket = await self._desk.add_customer_message(
+                    conn, conversation.ticket_id, message.id, now
+                )
+        else:
+            outcome.reply_text = self._replies.render("fallback", language)
+
+        await conversations.update_conversation(
+            conn,
+            conversation.id,
+            now,
+            language=language,
+            ticket_id=outcome.ticket.id if outcome.ticket else conversation.ticket_id,
+        )
+        if outcome.reply_text:
+            await outbox.enqueue(
+                conn,
+                channel=message.channel,
+                conversation_key=message.conversation_key,
+                recipient=message.sender_id,
+                kind="acknowledgement" if outcome.opened_ticket else "bot_reply",
+                text=outcome.reply_text,
+                now=now,
+                ticket_id=outcome.ticket.id if outcome.ticket else None,
+                message_id=message.id,
+                dedupe_key=f"reply:{message.id}",
+                metadata={"language": language},
+            )
+        if outcome.notes:
+            await conn.execute(
+                sa.update(messages)
+                .where(messages.c.id == message.id)
+                .values(notes=[*(message.notes or []), *outcome.notes])
+            )
+        return outcome
+
+    async def _complaint(
+        self,
+        conn: AsyncConnection,
+        message: sa.Row[Any],
+        parsed: dict[str, Any],
+        conversation: conversations.Conversation,
+        language: str,
+        now: datetime,
+        outcome: Outcome,
+    ) -> None:
+        if conversation.ticket_id is not None:
+            outcome.ticket = await self._desk.add_customer_message(
+                conn, conversation.ticket_id, message.id, now
+            )
+        if outcome.ticket is not None:
+            outcome.reply_text = self._replies.render(
+                "added_to_ticket", language,
+                ticket_number=outcome.ticket.number, due=self._local(outcome.ticket.first_response_due),
+            )
+            return
+        urgency = parsed.get("urgency") or {}
+        entities = tuple(parsed.get("entities") or ())
+        category = parsed["intent"]["name"]
+        ticket = await self._desk.open_ticket(
+            conn,
+            TicketRequest(
+                message_id=message.id,
+                customer_id=conversation.customer_id,
+                conversation_id=conversation.id,
+                channel=message.channel,
+                language=language,
+                category=category,
+                urgency=urgency.get("level", "normal"),
+                urgency_reasons=tuple(urgency.get("reasons") or ()),
+                entities=entities,
+                received_at=message.received_at,
+            ),
+            now,
+        )
+        outcome.ticket, outcome.opened_ticket = ticket, True
+        has_order = any(e.get("entity") == "order_number" for e in entities)
+        outcome.reply_text = self._replies.render(
+            "acknowledgement",
+            language,
+            customer_name=message.sender_name,
+            category=category,
+            severity=ticket.severity,
+            ticket_number=ticket.number,
+            response_hours=self._settings.response_hours[ticket.urgency],
+            due=self._local(ticket.first_response_due),
+            ask_order_number=category in ORDER_CATEGORIES and not has_order,
+        )
+
+    async def _status(
+        self,
+        conn: AsyncConnection,
+        parsed: dict[str, Any],
+        conversation: conversations.Conversation,
+        customer_id: int,
+        language: str,
+        outcome: Outcome,
+    ) -> None:
+        asked = next(
+            (e["value"] for e in parsed.get("entities") or () if e.get("entity") == "ticket_number"),
+            None,
+        )
+        ticket = await self._desk.find_for_customer(conn, customer_id, asked)
+        outcome.reply_text = self._replies.render(
+            "check_status",
+            language,
+            ticket_number=ticket.number if ticket else None,
+            status=ticket.status if ticket else None,
+            due=self._local(ticket.first_response_due) if ticket else None,
+            example_number=f"{self._settings.ticket_prefix}-202611-000123",
+        )
+
+    async def _open_number(
+        self, conn: AsyncConnection, conversation: conversations.Conversation
+    ) -> str | None:
+        if conversation.ticket_id is None:
+            return None
+        ticket = await self._desk.find_for_customer(conn, conversation.customer_id, None)
+        return ticket.number if ticket else None
+
+    def _local(self, moment: datetime) -> str:
+        """A deadline as the customer reads it: business time with its UTC offset."""
+        local = moment.astimezone(self._settings.zone)
+        offset = local.strftime("%z")
+        return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"

@@ -1,0 +1,104 @@
+"""The normalised message model every channel speaks.
+
+A channel adapter turns its raw input into one `InboundMessage` and turns an
+`OutboundMessage` into its own send; nothing past the adapter knows which channel it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+CHANNELS = ("email", "telegram", "web_chat", "api")
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who wrote: the channel's own id for them, plus whatever contact details it gave."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """Metadata of one attachment; the bytes live in the attachment store under `sha256`."""
+
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One customer message as the gateway stores it.
+
+    `external_id` is the channel's idempotency key: the same channel message delivered twice
+    has the same key and is stored once.
+    """
+
+    channel: str
+    external_id: str
+    conversation_key: str
+    sender: Sender
+    text: str
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    attachments: tuple[Attachment, ...] = ()
+    raw_ref: str | None = None
+    language_hint: str | None = None
+    notes: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message to a customer, as the outbox hands it to a channel's output side."""
+
+    id: int
+    channel: str
+    conversation_key: str
+    recipient: str
+    text: str
+    kind: str
+    ticket_number: str | None = None
+    in_reply_to: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a channel's send reports back to the outbox.
+
+    `delivered` False with `retry` True asks for a later attempt (after `retry_after`
+    seconds when the channel knows it); `parked` keeps the message until the recipient
+    comes back (a web chat customer who is offline); otherwise the outbox gives up and
+    records `error`.
+    """
+
+    delivered: bool
+    retry: bool = False
+    parked: bool = False
+    retry_after: float | None = None
+    error: str | None = None
+    external_ref: str | None = None
+
+    @classmethod
+    def ok(cls, external_ref: str | None = None) -> Delivery:
+        return cls(delivered=True, external_ref=external_ref)
+
+    @classmethod
+    def later(cls, error: str, retry_after: float | None = None) -> Delivery:
+        return cls(delivered=False, retry=True, retry_after=retry_after, error=error)
+
+    @classmethod
+    def park(cls, reason: str) -> Delivery:
+        return cls(delivered=False, parked=True, error=reason)
+
+    @classmethod
+    def failed(cls, error: str) -> Delivery:
+        return cls(delivered=False, retry=False, error=error)

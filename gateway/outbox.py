@@ -1,0 +1,144 @@
+"""The outbox worker: sends queued rows through their channel, retrying with backoff.
+
+Delivery is at least once towards the channel and, as the customer sees it, once: each row
+carries a stable id the channel uses to drop a repeat (web chat frames carry it, email uses
+it for the Message-ID), and a row is never queued twice for the same reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.channels import OutputChannel
+from gateway.clock import Clock
+from gateway.db.engine import Database
+from gateway.db.schema import tickets
+from gateway.messages import Delivery, OutboundMessage
+from gateway.metrics import Metrics
+from gateway.settings import Settings
+from gateway.store import outbox as rows
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+BATCH = 50
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        database: Database,
+        outputs: Mapping[str, OutputChannel],
+        settings: Settings,
+        metrics: Metrics,
+        clock: Clock,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self._db = database
+        self._outputs = outputs
+        self._settings = settings
+        self._metrics = metrics
+        self._clock = clock
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was queued: look now instead of at the next poll."""
+        self._wakeup.set()
+
+    async def release(self, channel: str, conversation_key: str) -> None:
+        async with self._db.write() as conn:
+            released = await rows.unpark(conn, channel, conversation_key, self._clock())
+        if released:
+            self.wake()
+
+    async def run(self) -> None:
+        """Sends until cancelled; survives any error of a channel or the database."""
+        while True:
+            try:
+                sent = await self.send_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._metrics.errors.labels("outbox").inc()
+                log.exception("outbox pass failed; retrying")
+                sent = 0
+            if sent < BATCH:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                except TimeoutError:
+                    pass
+                self._wakeup.clear()
+
+    async def send_due(self) -> int:
+        """One pass: claims due rows and sends them; returns how many were claimed."""
+        async with self._db.write() as conn:
+            claimed = await rows.claim_due(conn, self._clock(), LEASE, BATCH)
+            numbers = await _ticket_numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
+        if claimed:
+            # Rows of one conversation never share a pass, so sending in parallel keeps order.
+            results = await asyncio.gather(*(self._send(r, numbers) for r in claimed))
+            async with self._db.write() as conn:
+                for row, delivery in zip(claimed, results, strict=True):
+                    await self._record(conn, row, delivery)
+        async with self._db.read() as conn:
+            self._metrics.outbox_backlog.set(await rows.backlog(conn))
+        return len(claimed)
+
+    async def _send(self, row: Any, numbers: dict[int, str]) -> Delivery:
+        output = self._outputs.get(row.channel)
+        if output is None:
+            return Delivery.later(f"channel {row.channel!r} is not running in this process")
+        message = OutboundMessage(
+            id=int(row.id),
+            channel=row.channel,
+            conversation_key=row.conversation_key,
+            recipient=row.recipient,
+            text=row.text,
+            kind=row.kind,
+            ticket_number=numbers.get(row.ticket_id) if row.ticket_id else None,
+            metadata=dict(row.metadata or {}),
+        )
+        try:
+            return await output.send(message)
+        except Exception as exc:
+            self._metrics.errors.labels(f"send_{row.channel}").inc()
+            log.warning("send on %s failed: %s", row.channel, type(exc).__name__)
+            return Delivery.later(f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, conn: Any, row: Any, delivery: Delivery) -> None:
+        now = self._clock()
+        if delivery.delivered:
+            await rows.mark_sent(conn, row.id, now, delivery.external_ref)
+            self._metrics.outbox_sent.labels(row.channel).inc()
+        elif delivery.parked:
+            await rows.park(conn, row.id, delivery.error or "recipient not connected")
+        elif delivery.retry and row.attempts < self._settings.outbox_max_attempts:
+            delay = self.backoff(row.attempts, delivery.retry_after)
+            await rows.mark_retry(conn, row.id, now + timedelta(seconds=delay), delivery.error or "")
+        else:
+            await rows.mark_failed(conn, row.id, delivery.error or "gave up")
+            self._metrics.outbox_failed.labels(row.channel).inc()
+            log.error("outbox row %s on %s failed for good: %s", row.id, row.channel, delivery.error)
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        """Exponential backoff with jitter, never sooner than the channel asked for."""
+        base = self._settings.outbox_base_delay_seconds * 2 ** max(attempts - 1, 0)
+        delay = min(self._settings.outbox_max_delay_seconds, base) * random.uniform(0.8, 1.2)
+        return max(delay, retry_after or 0.0)
+
+
+async def _ticket_numbers(conn: Any, ticket_ids: set[int]) -> dict[int, str]:
+    if not ticket_ids:
+        return {}
+    result = await conn.execute(
+        sa.select(tickets.c.id, tickets.c.number).where(tickets.c.id.in_(ticket_ids))
+    )
+    return {int(r.id): r.number for r in result}

@@ -1,0 +1,182 @@
+"""Typed settings from `GATEWAY_*` environment variables and an optional TOML file.
+
+The environment wins over the file, the file over the defaults. Every value is validated
+when the settings are built, so a bad value stops the gateway at start with a clear message
+instead of failing on the first request.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+URGENCY_LEVELS = ("low", "normal", "high", "critical")
+
+#: Promised first response per urgency, in hours on the plain clock (the handoff module
+#: refines this with business calendars).
+DEFAULT_RESPONSE_HOURS: dict[str, float] = {"critical": 2, "high": 8, "normal": 24, "low": 72}
+
+#: Which department answers which complaint category.
+DEFAULT_DEPARTMENTS: dict[str, str] = {
+    "product_quality": "quality",
+    "delivery": "logistics",
+    "billing": "finance",
+    "service_attitude": "customer_service",
+    "sales_contract": "sales",
+    "after_sales": "after_sales",
+    "advertising": "marketing",
+    "privacy": "legal_privacy",
+    "other": "customer_service",
+}
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the setting and what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", extra="ignore", validate_default=True, frozen=True
+    )
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    email_imap_url: str | None = None
+    email_smtp_url: str | None = None
+    email_from: str | None = None
+
+    telegram_token: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: str | None = None
+
+    ticket_prefix: str = "TS"
+    timezone: str = "Asia/Shanghai"
+    rasa_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    pipeline_workers: int = Field(default=4, ge=1, le=64)
+    response_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RESPONSE_HOURS))
+    departments: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DEPARTMENTS))
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
+    api_callback_url: str | None = None
+    web_chat_origins: list[str] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = init_settings.init_kwargs.pop("_config_file", None)  # type: ignore[attr-defined]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @field_validator("ticket_prefix")
+    @classmethod
+    def _prefix_is_letters(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{1,10}", value):
+            raise ValueError("must be 1-10 upper-case letters A-Z")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # Accept the plain libpq form people copy from their hosting panel.
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("response_hours")
+    @classmethod
+    def _every_urgency_has_hours(cls, value: dict[str, float]) -> dict[str, float]:
+        merged = {**DEFAULT_RESPONSE_HOURS, **value}
+        unknown = set(merged) - set(URGENCY_LEVELS)
+        if unknown:
+            raise ValueError(f"unknown urgency levels {sorted(unknown)}")
+        if any(hours <= 0 for hours in merged.values()):
+            raise ValueError("hours must be positive")
+        return merged
+
+    @field_validator("departments")
+    @classmethod
+    def _every_category_has_department(cls, value: dict[str, str]) -> dict[str, str]:
+        return {**DEFAULT_DEPARTMENTS, **value}
+
+    @model_validator(mode="after")
+    def _delay_bounds(self) -> Settings:
+        if self.outbox_max_delay_seconds < self.outbox_base_delay_seconds:
+            raise ValueError("outbox_max_delay_seconds must be >= outbox_base_delay_seconds")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'gateway.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def response_time(self, urgency: str) -> timedelta:
+        """The promised first-response time for an urgency level."""
+        return timedelta(hours=self.response_hours.get(urgency, self.response_hours["normal"]))
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Builds the settings; raises `SettingsError` naming each bad setting."""
+    if config_file is not None and not config_file.is_file():
+        raise SettingsError(f"config file not found: {config_file}")
+    try:
+        if config_file is not None:
+            overrides["_config_file"] = config_file
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GATEWAY_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
+    except ValueError as exc:  # e.g. a TOML syntax error
+        raise SettingsError(f"invalid settings: {exc}") from None

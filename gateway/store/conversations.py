@@ -1,0 +1,100 @@
+"""Customers and conversations: who is writing, and which thread the message belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db.schema import conversations, customer_identities, customers
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    customer_id: int
+    language: str | None
+    ticket_id: int | None
+    handled_by: str
+
+
+async def resolve_customer(conn: AsyncConnection, message: sa.Row[Any], now: datetime) -> int:
+    """The customer behind a stored message, created on first contact through a channel."""
+    customer_id = await conn.scalar(
+        sa.select(customer_identities.c.customer_id).where(
+            customer_identities.c.channel == message.channel,
+            customer_identities.c.sender_id == message.sender_id,
+        )
+    )
+    if customer_id is not None:
+        await conn.execute(
+            sa.update(customers)
+            .where(customers.c.id == customer_id)
+            .values(
+                name=sa.func.coalesce(message.sender_name, customers.c.name),
+                email=sa.func.coalesce(message.sender_email, customers.c.email),
+                phone=sa.func.coalesce(message.sender_phone, customers.c.phone),
+            )
+        )
+        return int(customer_id)
+    customer_id = await conn.scalar(
+        sa.insert(customers)
+        .values(
+            name=message.sender_name,
+            email=message.sender_email,
+            phone=message.sender_phone,
+            created_at=now,
+        )
+        .returning(customers.c.id)
+    )
+    await conn.execute(
+        sa.insert(customer_identities).values(
+            channel=message.channel, sender_id=message.sender_id, customer_id=customer_id
+        )
+    )
+    return int(customer_id)  # type: ignore[arg-type]
+
+
+async def resolve_conversation(
+    conn: AsyncConnection, message: sa.Row[Any], customer_id: int, now: datetime
+) -> Conversation:
+    row = (
+        await conn.execute(
+            sa.select(conversations).where(
+                conversations.c.channel == message.channel,
+                conversations.c.conversation_key == message.conversation_key,
+            )
+        )
+    ).first()
+    if row is None:
+        conversation_id = await conn.scalar(
+            sa.insert(conversations)
+            .values(
+                channel=message.channel,
+                conversation_key=message.conversation_key,
+                customer_id=customer_id,
+                updated_at=now,
+            )
+            .returning(conversations.c.id)
+        )
+        return Conversation(int(conversation_id), customer_id, None, None, "bot")  # type: ignore[arg-type]
+    return Conversation(
+        id=int(row.id),
+        customer_id=int(row.customer_id),
+        language=row.language,
+        ticket_id=row.ticket_id,
+        handled_by=row.handled_by,
+    )
+
+
+async def update_conversation(
+    conn: AsyncConnection, conversation_id: int, now: datetime, **values: Any
+) -> None:
+    await conn.execute(
+        sa.update(conversations)
+        .where(conversations.c.id == conversation_id)
+        .values(updated_at=now, **values)
+    )

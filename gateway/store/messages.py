@@ -1,0 +1,133 @@
+"""Inbound messages: the store-first write and the audit reads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db.schema import messages, outbox, tickets
+from gateway.messages import InboundMessage
+
+STAGE_STORED = "stored"
+STAGE_DONE = "done"
+
+
+async def store_inbound(
+    conn: AsyncConnection, message: InboundMessage, now: datetime
+) -> tuple[int, bool]:
+    """Stores the message unless the channel already delivered it.
+
+    Returns the message id and whether this call stored it (False for a redelivery).
+    """
+    existing = await conn.scalar(
+        sa.select(messages.c.id).where(
+            messages.c.channel == message.channel, messages.c.external_id == message.external_id
+        )
+    )
+    if existing is not None:
+        return int(existing), False
+    message_id = await conn.scalar(
+        sa.insert(messages)
+        .values(
+            channel=message.channel,
+            external_id=message.external_id,
+            conversation_key=message.conversation_key,
+            sender_id=message.sender.id,
+            sender_name=message.sender.name,
+            sender_email=message.sender.email,
+            sender_phone=message.sender.phone,
+            text=message.text,
+            attachments=[asdict(a) for a in message.attachments],
+            received_at=message.received_at,
+            stored_at=now,
+            raw_ref=message.raw_ref,
+            language_hint=message.language_hint,
+            metadata=message.metadata,
+            stage=STAGE_STORED,
+            notes=list(message.notes),
+        )
+        .returning(messages.c.id)
+    )
+    assert message_id is not None
+    return int(message_id), True
+
+
+async def pending_message_ids(conn: AsyncConnection) -> list[int]:
+    """Messages a crash or a restart left before the end of the pipeline, oldest first."""
+    rows = await conn.scalars(
+        sa.select(messages.c.id).where(messages.c.stage != STAGE_DONE).order_by(messages.c.id)
+    )
+    return [int(r) for r in rows]
+
+
+async def load_message(conn: AsyncConnection, message_id: int) -> sa.Row[Any] | None:
+    return (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
+
+
+async def list_for_audit(
+    conn: AsyncConnection, *, channel: str | None, limit: int, before: int | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Newest first, `limit` a page; returns the page and the cursor of the next one."""
+    query = (
+        sa.select(
+            messages.c.id,
+            messages.c.channel,
+            messages.c.external_id,
+            messages.c.conversation_key,
+            messages.c.received_at,
+            messages.c.stage,
+            messages.c.language,
+            messages.c.intent,
+            messages.c.notes,
+            tickets.c.number.label("ticket"),
+        )
+        .select_from(messages.outerjoin(tickets, tickets.c.id == messages.c.ticket_id))
+        .order_by(messages.c.id.desc())
+        .limit(limit + 1)
+    )
+    if channel:
+        query = query.where(messages.c.channel == channel)
+    if before is not None:
+        query = query.where(messages.c.id < before)
+    rows = (await conn.execute(query)).mappings().all()
+    page = [dict(r) for r in rows[:limit]]
+    next_cursor = int(page[-1]["id"]) if len(rows) > limit else None
+    return page, next_cursor
+
+
+async def message_result(conn: AsyncConnection, message_id: int) -> dict[str, Any]:
+    """What intake reports for a message: its ticket and the reply queued for it."""
+    row = (
+        await conn.execute(
+            sa.select(
+                messages.c.id,
+                messages.c.stage,
+                tickets.c.number,
+                tickets.c.category,
+                tickets.c.urgency,
+                tickets.c.severity,
+                tickets.c.department,
+                tickets.c.status,
+            )
+            .select_from(messages.outerjoin(tickets, tickets.c.id == messages.c.ticket_id))
+            .where(messages.c.id == message_id)
+        )
+    ).first()
+    reply = await conn.scalar(
+        sa.select(outbox.c.text).where(outbox.c.message_id == message_id).order_by(outbox.c.id).limit(1)
+    )
+    ticket = None
+    if row is not None and row.number is not None:
+        ticket = {
+            "number": row.number,
+            "category": row.category,
+            "urgency": row.urgency,
+            "severity": row.severity,
+            "department": row.department,
+            "status": row.status,
+        }
+    return {"id": message_id, "ticket": ticket, "reply": {"text": reply} if reply else None}

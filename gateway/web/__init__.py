@@ -1,0 +1,1 @@
+"""The aiohttp application: middlewares, routes and the start-up story."""

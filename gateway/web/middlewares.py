@@ -1,0 +1,69 @@
+"""Cross-cutting request handling, written once: errors into JSON and staff auth."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from gateway.store.staff import staff_for_token
+from gateway.web.errors import HTTP_CODES, ApiError, error_response
+from gateway.web.keys import DATABASE, METRICS
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+STAFF = web.RequestKey("staff", object)
+_ROLES_ATTR = "__staff_roles__"
+
+
+def requires_role(*roles: str) -> Callable[[Handler], Handler]:
+    """Marks a handler as a staff route open to `roles` (admin is always allowed)."""
+
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, _ROLES_ATTR, frozenset(roles) | {"admin"})
+        return handler
+
+    return mark
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = HTTP_CODES.get(exc.status, "http_error")
+        return error_response(exc.status, code, exc.reason or code)
+    except Exception:
+        request.app[METRICS].errors.labels("http").inc()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    roles: frozenset[str] | None = getattr(handler, _ROLES_ATTR, None)
+    if roles is None:
+        return await handler(request)
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
+    async with request.app[DATABASE].read() as conn:
+        member = await staff_for_token(conn, token.strip())
+    if member is None:
+        raise ApiError(401, "unauthorized", "unknown or disabled token")
+    if member.role not in roles:
+        raise ApiError(403, "forbidden", f"role {member.role!r} may not use this route")
+    request[STAFF] = member
+    return await handler(request)
+
+
+def current_staff(request: web.Request) -> Any:
+    return request[STAFF]

@@ -1,0 +1,1 @@
+"""The complaint-handling policy: tickets, their numbers, grading, routing and the ledger."""

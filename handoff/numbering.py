@@ -1,0 +1,45 @@
+"""Ticket numbers: `<PREFIX>-<YYYYMM>-<NNNNNN>`, a monthly serial in the business time zone.
+
+The serial is one upsert on a counter row inside the ticket's own transaction, so two
+processes on one database serialise on that row (PostgreSQL) or on the write lock
+(SQLite) and can never draw the same number; a rolled-back ticket gives its number back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db.schema import ticket_serials
+
+
+def ticket_period(moment: datetime, zone: ZoneInfo) -> str:
+    """YYYYMM of the moment in the business time zone (not UTC)."""
+    return moment.astimezone(zone).strftime("%Y%m")
+
+
+def format_ticket_number(prefix: str, period: str, serial: int) -> str:
+    return f"{prefix}-{period}-{serial:06d}"
+
+
+async def next_ticket_number(
+    conn: AsyncConnection, prefix: str, zone: ZoneInfo, moment: datetime
+) -> str:
+    period = ticket_period(moment, zone)
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ticket_serials)
+        .values(prefix=prefix, period=period, last_serial=1)
+        .on_conflict_do_update(
+            index_elements=["prefix", "period"],
+            set_={"last_serial": ticket_serials.c.last_serial + 1},
+        )
+        .returning(ticket_serials.c.last_serial)
+    )
+    serial = await conn.scalar(statement)
+    assert serial is not None
+    return format_ticket_number(prefix, period, int(serial))

@@ -1,0 +1,143 @@
+"""Fitting the features and linear heads with scikit-learn (training and evaluation only).
+
+Parsing never imports this module: the fitted vocabulary, IDF weights and coefficients are
+copied into :mod:`nlu.features` objects made of plain dicts and numpy arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+
+from nlu.features import Block, FeatureConfig, LinearHead, Vectoriser, analyzers
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """Which linear classifier, and its regularisation (larger ``C`` fits the data closer)."""
+
+    kind: str = "logreg"  # "logreg" or "svm"
+    C: float = 20.0
+    calibrate: bool = True  # fit a softmax temperature on held-out folds
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for the model manifest."""
+        return asdict(self)
+
+
+def fit_vectoriser(texts: Sequence[str], config: FeatureConfig) -> Vectoriser:
+    """Fit the TF-IDF blocks on normalised texts."""
+    blocks = []
+    offset = 0
+    for analyzer, weight in analyzers(config):
+        tfidf = TfidfVectorizer(
+            analyzer=analyzer,
+            sublinear_tf=config.sublinear_tf,
+            min_df=config.min_df,
+            dtype=np.float32,
+        )
+        tfidf.fit(texts)
+        vocabulary = {str(k): int(v) for k, v in tfidf.vocabulary_.items()}
+        blocks.append(
+            Block(
+                vocabulary=vocabulary,
+                idf=np.asarray(tfidf.idf_, dtype=np.float32),
+                offset=offset,
+                weight=weight,
+            )
+        )
+        offset += len(vocabulary)
+    return Vectoriser(config, blocks)
+
+
+def to_matrix(vectoriser: Vectoriser, texts: Sequence[str]) -> sp.csr_matrix:
+    """The vectors of many normalised texts as one CSR matrix (rows in order)."""
+    indptr = [0]
+    indices: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for text in texts:
+        idx, val = vectoriser.transform(text)
+        indices.append(idx)
+        values.append(val)
+        indptr.append(indptr[-1] + len(idx))
+    return sp.csr_matrix(
+        (
+            np.concatenate(values) if values else np.zeros(0, np.float32),
+            np.concatenate(indices) if indices else np.zeros(0, np.int32),
+            np.asarray(indptr),
+        ),
+        shape=(len(texts), vectoriser.size),
+    )
+
+
+def _estimator(config: HeadConfig, seed: int) -> Any:
+    if config.kind == "svm":
+        return LinearSVC(C=config.C, random_state=seed)
+    if config.kind == "logreg":
+        return LogisticRegression(C=config.C, max_iter=2000, random_state=seed)
+    raise ValueError(f"unknown classifier kind {config.kind!r}")
+
+
+def _scores_to_head(coef: np.ndarray, intercept: np.ndarray, classes: list[str]) -> LinearHead:
+    if coef.shape[0] == 1:  # binary: softmax over (0, s) equals sigmoid(s)
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    return LinearHead(
+        classes=classes,
+        coef=np.ascontiguousarray(coef.T, dtype=np.float32),
+        intercept=np.asarray(intercept, dtype=np.float32),
+    )
+
+
+def fit_head(
+    matrix: sp.csr_matrix, labels: Sequence[str], config: HeadConfig, *, seed: int = 0
+) -> LinearHead:
+    """Fit one classifier; with ``calibrate``, also its softmax temperature on held-out folds."""
+    y = np.asarray(labels)
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        raise ValueError(f"need at least two classes to train, got {classes}")
+    estimator = _estimator(config, seed).fit(matrix, y)
+    head = _scores_to_head(
+        np.asarray(estimator.coef_),
+        np.asarray(estimator.intercept_),
+        [str(c) for c in estimator.classes_],
+    )
+    if config.calibrate:
+        head.temperature = _fit_temperature(matrix, y, config, seed, head.classes)
+    return head
+
+
+def _fit_temperature(
+    matrix: sp.csr_matrix, y: np.ndarray, config: HeadConfig, seed: int, classes: list[str]
+) -> float:
+    """The temperature that minimises held-out log loss of softmax(scores / T)."""
+    counts = np.unique(y, return_counts=True)[1]
+    folds = int(min(5, counts.min()))
+    if folds < 2:
+        return 1.0
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_val_predict(
+        _estimator(config, seed), matrix, y, cv=cv, method="decision_function"
+    )
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim == 1:
+        scores = np.column_stack([np.zeros_like(scores), scores])
+    truth = np.searchsorted(np.asarray(classes), y)
+    best_t, best_loss = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.05), np.log(20.0), 60)):
+        z = scores / t
+        z -= z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        loss = float(-log_p[np.arange(len(y)), truth].mean())
+        if loss < best_loss:
+            best_t, best_loss = float(t), loss
+    return best_t

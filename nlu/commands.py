@@ -1,0 +1,168 @@
+"""The ``nlu`` command line: ``parse``, ``train`` and ``eval``.
+
+The gateway's CLI calls :func:`add_nlu_commands`; each leaf sets ``args.handler`` to a
+callable ``(args, data_dir) -> exit code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger(__name__)
+
+
+def add_nlu_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Register ``nlu`` with sub-commands ``parse``, ``train`` and ``eval``."""
+    nlu = subparsers.add_parser("nlu", help="parse, train and evaluate the NLU model")
+    commands = nlu.add_subparsers(dest="nlu_command", metavar="COMMAND", required=True)
+
+    parse = commands.add_parser(
+        "parse",
+        help="parse stdin, one message a line (text or JSON with \"text\"), one JSON line out",
+    )
+    parse.add_argument(
+        "--language-hint",
+        default=None,
+        help="language to assume when the text does not tell (e.g. zh-TW, ru)",
+    )
+    parse.set_defaults(handler=run_parse)
+
+    train = commands.add_parser("train", help="train a new model version from Rasa YAML")
+    train.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="Rasa NLU file or folder (default: the shipped training data)",
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    train.set_defaults(handler=run_train)
+
+    evaluate = commands.add_parser(
+        "eval", help="cross-validate (or test on --test FILE) and report per-intent F1"
+    )
+    evaluate.add_argument("--data", type=Path, default=None, help="training data file or folder")
+    evaluate.add_argument("--test", type=Path, default=None, help="held-out Rasa NLU test file")
+    evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (5)")
+    evaluate.add_argument("--seed", type=int, default=0, help="fold shuffling seed (0)")
+    evaluate.add_argument("--json", action="store_true", help="machine-readable JSON report")
+    evaluate.set_defaults(handler=run_eval)
+
+
+def _stderr_progress(message: str) -> None:
+    print(f"[nlu] {message}", file=sys.stderr, flush=True)
+
+
+# -- parse ----------------------------------------------------------------------------------
+
+
+def read_messages(stream: IO[bytes]) -> Iterator[tuple[str, str | None]]:
+    """(text, language hint) per input line; JSON objects give ``text`` (and ``language``).
+
+    Bytes are decoded as UTF-8 with replacement, so invalid input never stops the stream.
+    A line that is not a JSON object with a string ``text`` is taken as plain text, except a
+    JSON object without ``text``, which counts as an empty message.
+    """
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        stripped = line.strip()
+        if stripped.startswith("{"):
+            try:
+                obj = json.loads(stripped)
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict):
+                text = obj.get("text")
+                hint = obj.get("language_hint") or obj.get("language")
+                yield (
+                    text if isinstance(text, str) else "",
+                    hint if isinstance(hint, str) else None,
+                )
+                continue
+        yield line, None
+
+
+def _dump(result: dict[str, Any]) -> bytes:
+    text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # lone surrogates from a JSON escape: keep them escaped
+        return json.dumps(result, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def run_parse(args: argparse.Namespace, data_dir: Path) -> int:
+    """``nlu parse``: stdin lines to stdout JSON lines, in order; exit 0 whatever the input."""
+    from nlu.service import NluService
+
+    service = NluService(data_dir)
+    service.load(progress=_stderr_progress)
+    model = service.model
+    default_hint = getattr(args, "language_hint", None)
+    out = sys.stdout.buffer
+    interactive = sys.stdin.isatty()
+    for text, hint in read_messages(sys.stdin.buffer):
+        try:
+            result = model.parse(text, hint or default_hint).to_dict()
+        except Exception:  # one bad message must not lose the rest of the stream
+            log.exception("parse failed")
+            result = {"text": text, "error": "parse_failed"}
+        out.write(_dump(result))
+        if interactive:
+            out.flush()
+    out.flush()
+    return 0
+
+
+# -- train ----------------------------------------------------------------------------------
+
+
+def run_train(args: argparse.Namespace, data_dir: Path) -> int:
+    """``nlu train``: train from Rasa YAML, store a new version, print its name."""
+    from nlu.store import ModelStore
+    from nlu.trainer import train_from_path
+    from nlu.training_data import TrainingDataError
+
+    progress = (lambda _: None) if getattr(args, "quiet", False) else _stderr_progress
+    try:
+        model = train_from_path(args.data, progress=progress)
+    except (TrainingDataError, ValueError) as exc:
+        print(f"nlu train: {exc}", file=sys.stderr)
+        return 2
+    folder = ModelStore(data_dir / "models").save(model)
+    progress(f"stored model {model.version} in {folder}")
+    print(model.version)
+    return 0
+
+
+# -- eval -----------------------------------------------------------------------------------
+
+
+def run_eval(args: argparse.Namespace, data_dir: Path) -> int:
+    """``nlu eval``: cross-validation, or train-and-test with ``--test``."""
+    from nlu.evaluation import cross_validate, evaluate_on_test, format_report
+    from nlu.training_data import SHIPPED_DATA_DIR, TrainingDataError, read_training_data
+
+    progress = (lambda _: None) if args.json else _stderr_progress
+    try:
+        data = read_training_data(args.data or SHIPPED_DATA_DIR)
+        if args.test is not None:
+            test = read_training_data(args.test)
+            report = evaluate_on_test(data, test, progress=progress)
+        else:
+            if args.folds < 2:
+                print("nlu eval: --folds must be at least 2", file=sys.stderr)
+                return 2
+            report = cross_validate(data, folds=args.folds, seed=args.seed, progress=progress)
+    except (TrainingDataError, ValueError) as exc:
+        print(f"nlu eval: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    return 0

@@ -1,0 +1,81 @@
+"""The urgency signal vocabulary: lookup and regex tables named ``<level>.<reason>``.
+
+The vocabulary lives in the data (``nlu/data/signals/*.yml``); this module only matches it.
+Text and entries are compared in their folded form (NFKC, case-folded, traditional Chinese
+converted to simplified, ё as е), so one entry serves every script variant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from nlu.intents import URGENCY_LEVELS, urgency_rank
+from nlu.normalise import bounded, fold, fold_entry
+from nlu.vocabulary import compile_regexes, lookup_regex
+
+_TABLE_NAME = re.compile(r"^(?P<level>[a-z]+)\.(?P<reason>[a-z_]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A vocabulary table that matched: its level and reason."""
+
+    level: str
+    reason: str
+
+
+def is_signal_table(name: str) -> bool:
+    """True for a table name of the form ``<level>.<reason>`` with a known level."""
+    m = _TABLE_NAME.match(name)
+    return bool(m) and m is not None and m.group("level") in URGENCY_LEVELS
+
+
+def signal_tables(tables: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The signal tables among a data set's lookup or regex tables."""
+    return {name: list(entries) for name, entries in tables.items() if is_signal_table(name)}
+
+
+class SignalMatcher:
+    """Finds which ``<level>.<reason>`` tables a message triggers."""
+
+    def __init__(
+        self,
+        lookups: Mapping[str, Sequence[str]],
+        regexes: Mapping[str, Sequence[str]],
+    ) -> None:
+        self._tables: list[tuple[Signal, list[re.Pattern[str]]]] = []
+        names = sorted(
+            set(signal_tables(lookups)) | set(signal_tables(regexes)),
+            key=lambda n: (-urgency_rank(n.split(".")[0]), n),
+        )
+        for name in names:
+            level, reason = name.split(".", 1)
+            patterns = []
+            lookup = lookup_regex(fold_entry(e) for e in lookups.get(name, ()))
+            if lookup is not None:
+                patterns.append(lookup)
+            # Regex entries see folded text too, so an explicit "ё" in them is folded as well.
+            sources = [s.replace("ё", "е").replace("Ё", "Е") for s in regexes.get(name, ())]
+            patterns.extend(compile_regexes(name, sources, re.IGNORECASE))
+            if patterns:
+                self._tables.append((Signal(level, reason), patterns))
+
+    @property
+    def table_count(self) -> int:
+        """How many signal tables are loaded."""
+        return len(self._tables)
+
+    def match(self, text: str) -> list[Signal]:
+        """Signals found in ``text``, most urgent level first."""
+        folded = fold(bounded(text))
+        return self.match_folded(folded)
+
+    def match_folded(self, folded: str) -> list[Signal]:
+        """:meth:`match` for text already passed through :func:`nlu.normalise.fold`."""
+        return [
+            signal
+            for signal, patterns in self._tables
+            if any(p.search(folded) for p in patterns)
+        ]

@@ -1,0 +1,189 @@
+"""Shared fixtures: a trained NLU model, SQLite and PostgreSQL databases, a live gateway.
+
+Services that may be missing on a user's machine (PostgreSQL) skip with a reason, but fail
+the run when CI=true, so CI never goes green by skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+
+from gateway.db.engine import Database
+from gateway.settings import Settings, load_settings
+from gateway.store.staff import add_staff
+from gateway.web.app import build_app
+from gateway.web.keys import DATABASE
+from nlu import NluService
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_DSN = os.environ.get("GATEWAY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skips on a user's machine without the service; fails in CI, where it must exist."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)")
+    pytest.skip(reason)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose `models/` holds a model trained once from the shipped data."""
+    data_dir = tmp_path_factory.mktemp("nlu-model")
+    NluService(data_dir).load()
+    return data_dir / "models"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, trained_models: Path) -> Path:
+    shutil.copytree(trained_models, tmp_path / "data" / "models")
+    return tmp_path / "data"
+
+
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database, dropped at the end."""
+    import asyncpg
+
+    require_service(port_open("127.0.0.1", 5432), "PostgreSQL is not running on 127.0.0.1:5432")
+    name = f"gw_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest_asyncio.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, data_dir: Path) -> AsyncIterator[str]:
+    """Each test that asks for it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}"
+        return
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@dataclass
+class LiveGateway:
+    """A real gateway on a loopback port, with a client and a staff token of each role."""
+
+    url: str
+    http: aiohttp.ClientSession
+    settings: Settings
+    database: Database
+    tokens: dict[str, str]
+
+    def auth(self, role: str = "agent") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    async def complain(self, text: str, *, external_id: str | None = None, wait: float = 10,
+                       sender: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        body = {
+            "channel": "api",
+            "external_id": external_id or uuid.uuid4().hex,
+            "sender": sender or {"id": "cust-1", "name": "Test Customer"},
+            "text": text,
+            **extra,
+        }
+        async with self.http.post(f"{self.url}/api/v1/messages?wait={wait}", json=body) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+    async def ticket(self, number: str) -> dict[str, Any]:
+        async with self.http.get(f"{self.url}/api/v1/tickets/{number}", headers=self.auth()) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+
+async def start_gateway(settings: Settings, **kwargs: Any) -> tuple[TestServer, LiveGateway]:
+    app = build_app(settings, **kwargs)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    tokens = {}
+    async with app[DATABASE].write() as conn:
+        for role in ("admin", "supervisor", "agent"):
+            tokens[role] = await add_staff(conn, f"test-{role}", role, datetime.now(UTC))
+    http = aiohttp.ClientSession()
+    live = LiveGateway(str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens)
+    return server, live
+
+
+@pytest_asyncio.fixture
+async def gateway(data_dir: Path, database_url: str) -> AsyncIterator[LiveGateway]:
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
+    server, live = await start_gateway(settings)
+    try:
+        yield live
+    finally:
+        await live.http.close()
+        await server.close()
+
+
+@pytest_asyncio.fixture
+async def sqlite_gateway(data_dir: Path) -> AsyncIterator[LiveGateway]:
+    settings = load_settings(data_dir=data_dir)
+    server, live = await start_gateway(settings)
+    try:
+        yield live
+    finally:
+        await live.http.close()
+        await server.close()
+
+
+async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Polls an async check until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in list(os.environ):
+        if key.startswith("GATEWAY_"):
+            monkeypatch.delenv(key)
+    yield

@@ -1,0 +1,79 @@
+"""The web chat websocket: acknowledgement frames, and sessions that survive a reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from tests.conftest import LiveGateway
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 10) -> dict[str, Any]:
+    while True:
+        frame = await asyncio.wait_for(ws.receive_json(), timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_a_chat_complaint_gets_the_acknowledgement_as_a_frame(gateway: LiveGateway) -> None:
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
+        await ws.send_json({"type": "message", "text": "Мой заказ не доставили уже две недели", "id": "m1"})
+        session = await _next(ws, "session")
+        received = await _next(ws, "received")
+        reply = await _next(ws, "reply")
+    assert session["resumed"] is False and len(session["session"]) >= 20
+    assert received["client_id"] == "m1" and isinstance(received["id"], int)
+    number = reply["ticket"]["number"]
+    assert number in reply["text"]
+    assert "Мы получили" in reply["text"]
+    ticket = await gateway.ticket(number)
+    assert ticket["channel"] == "web_chat"
+
+
+async def test_a_session_resumes_and_gets_what_was_kept_while_away(gateway: LiveGateway) -> None:
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
+        await ws.send_json({"type": "hello", "name": "Anna"})
+        token = (await _next(ws, "session"))["session"]
+        await ws.send_json({"type": "message", "text": "快递员态度很差，包裹被扔在门口摔坏了"})
+        first = await _next(ws, "reply")
+    # Away: a follow-up is stored through another connection that closes at once, so the
+    # reply to it has nobody to go to and must be kept.
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat?session={token}") as ws:
+        assert (await _next(ws, "session"))["resumed"] is True
+        await ws.send_json({"type": "message", "text": "订单号是 20261103558712", "id": "follow-up"})
+        await _next(ws, "received")
+    await asyncio.sleep(0.5)
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
+        await ws.send_json({"type": "hello", "session": token})
+        assert (await _next(ws, "session"))["resumed"] is True
+        kept = await _next(ws, "reply")
+    assert kept["ticket"]["number"] == first["ticket"]["number"]
+    assert kept["id"] != first["id"]
+    ticket = await gateway.ticket(first["ticket"]["number"])
+    assert [m["direction"] for m in ticket["messages"]] == ["in", "out", "in", "out"]
+
+
+async def test_the_same_client_message_id_twice_is_stored_once(gateway: LiveGateway) -> None:
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
+        await ws.send_json({"type": "message", "text": "The app charged me twice", "id": "same"})
+        first = await _next(ws, "received")
+        await ws.send_json({"type": "message", "text": "The app charged me twice", "id": "same"})
+        second = await _next(ws, "received")
+    assert first["id"] == second["id"]
+    assert second["duplicate"] is True
+
+
+async def test_bad_frames_get_error_frames_and_the_socket_stays_open(sqlite_gateway: LiveGateway) -> None:
+    async with sqlite_gateway.http.ws_connect(f"{sqlite_gateway.url}/ws/chat") as ws:
+        await ws.send_str("{not json")
+        assert (await _next(ws, "error"))["error"]["code"] == "invalid_json"
+        await ws.send_json({"type": "message", "text": 12})
+        assert (await _next(ws, "error"))["error"]["code"] == "invalid_message"
+        await ws.send_json({"type": "dance"})
+        assert (await _next(ws, "error"))["error"]["code"] == "unknown_type"
+        await ws.send_bytes(b"\x00\xff")
+        assert (await _next(ws, "error"))["error"]["code"] == "unsupported_frame"
+        await ws.send_json({"type": "ping"})
+        assert (await _next(ws, "pong"))["type"] == "pong"

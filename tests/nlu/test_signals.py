@@ -1,0 +1,88 @@
+"""Signal vocabulary matching rules and the urgency decision."""
+
+from __future__ import annotations
+
+from nlu.model import NluModel
+from nlu.result import Urgency
+from nlu.signals import Signal, SignalMatcher
+from nlu.urgency import decide
+
+MATCHER = SignalMatcher(
+    lookups={
+        "critical.legal": ["lawyer", "律师", "юрист"],
+        "critical.regulator": ["12315", "消保官"],
+        "high.deadline": ["wedding"],
+        "low.minor": ["not a big deal"],
+        "not.a_table": ["ignored"],
+    },
+    regexes={"critical.legal": [r"\bsu(e|ing|ed)\b", "(broken"]},
+)
+
+
+def reasons(text: str) -> list[str]:
+    return [s.reason for s in MATCHER.match(text)]
+
+
+def test_latin_entries_match_at_a_word_start_and_run_on() -> None:
+    assert reasons("my LAWYERS will call") == ["legal"]
+    assert reasons("a flawyer") == []
+
+
+def test_cyrillic_and_chinese_entries() -> None:
+    assert reasons("обращусь к юристу") == ["legal"]
+    assert reasons("我要找律师") == ["legal"]
+    assert reasons("我要找律師") == ["legal"]  # traditional text, simplified entry
+
+
+def test_numbers_do_not_match_inside_longer_numbers() -> None:
+    assert reasons("打12315投诉") == ["regulator"]
+    assert reasons("单号123156789") == []
+
+
+def test_regex_entries_and_broken_regexes_are_skipped() -> None:
+    assert reasons("I will sue you") == ["legal"]
+    assert reasons("a suede jacket") == []
+
+
+def test_signals_come_most_urgent_first() -> None:
+    assert [s.level for s in MATCHER.match("not a big deal, but my wedding and my lawyer")] == [
+        "critical",
+        "high",
+        "low",
+    ]
+
+
+def test_signal_sets_a_floor_and_gives_reasons() -> None:
+    probs = {"low": 0.1, "normal": 0.7, "high": 0.1, "critical": 0.1}
+    urgency = decide("delivery", probs, [Signal("high", "deadline")])
+    assert urgency.level == "high" and urgency.reasons == ("deadline",)
+
+
+def test_model_alone_may_raise_the_level_without_reasons() -> None:
+    probs = {"low": 0.0, "normal": 0.1, "high": 0.2, "critical": 0.7}
+    assert decide("product_quality", probs, []) == Urgency("critical", 0.7, ())
+
+
+def test_minor_signal_lowers_only_an_ordinary_complaint() -> None:
+    normal = {"low": 0.2, "normal": 0.6, "high": 0.1, "critical": 0.1}
+    high = {"low": 0.1, "normal": 0.2, "high": 0.6, "critical": 0.1}
+    assert decide("other", normal, [Signal("low", "minor")]).level == "low"
+    assert decide("other", high, [Signal("low", "minor")]).level == "high"
+
+
+def test_dialogue_turns_are_low_unless_a_signal_fires() -> None:
+    probs = {"low": 0.1, "normal": 0.1, "high": 0.1, "critical": 0.7}
+    assert decide("greet", probs, []).level == "low"
+    assert decide("check_status", probs, [Signal("critical", "legal")]).level == "critical"
+
+
+def test_shipped_signals_fire_in_every_language(shipped_model: NluModel) -> None:
+    for text in (
+        "my lawyer will contact you",
+        "обращусь в Роспотребнадзор",
+        "我要打12315投诉你们",
+        "我要去消基會申訴",
+    ):
+        urgency = shipped_model.parse(text).urgency
+        assert urgency is not None and urgency.level == "critical", text
+        assert urgency.reasons, text

@@ -1,0 +1,63 @@
+"""Versioned model files: atomic writes, newest wins, old versions pruned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nlu.model import NluModel
+from nlu.store import KEEP_VERSIONS, MANIFEST_FILE, ModelStore
+from nlu.trainer import new_version
+
+
+def renamed(model: NluModel, version: str) -> NluModel:
+    return NluModel(
+        version,
+        model.vectoriser,
+        model.intent_head,
+        model.urgency_head,
+        model.tables,
+        dict(model.manifest, version=version),
+    )
+
+
+def test_save_and_load_round_trip(tmp_path: Path, small_model: NluModel) -> None:
+    store = ModelStore(tmp_path)
+    store.save(small_model)
+    assert store.versions() == [small_model.version]
+    loaded = store.load()
+    text = "退款¥399还没到"
+    assert loaded.parse(text).to_dict() == small_model.parse(text).to_dict()
+    manifest = store.manifest(small_model.version)
+    assert manifest["version"] == small_model.version
+    assert {"created_at", "data_fingerprint", "sklearn_version", "intents"} <= set(manifest)
+
+
+def test_newest_version_wins_and_old_ones_are_pruned(tmp_path: Path, small_model: NluModel) -> None:
+    store = ModelStore(tmp_path)
+    names = [f"2026010{i}T000000000Z-abcdef01" for i in range(1, 8)]
+    for name in names:
+        store.save(renamed(small_model, name))
+    assert store.latest() == names[-1]
+    assert store.versions() == names[-KEEP_VERSIONS:]
+
+
+def test_half_written_versions_are_invisible(tmp_path: Path, small_model: NluModel) -> None:
+    store = ModelStore(tmp_path)
+    store.save(small_model)
+    (tmp_path / ".20991231T000000000Z-tmp").mkdir()
+    (tmp_path / "20991231T000000000Z-nomanifest").mkdir()
+    assert store.versions() == [small_model.version]
+
+
+def test_version_names_sort_by_time() -> None:
+    from datetime import UTC, datetime
+
+    early = new_version("f" * 64, datetime(2026, 1, 1, 0, 0, 0, 1000, tzinfo=UTC))
+    late = new_version("0" * 64, datetime(2026, 1, 1, 0, 0, 0, 2000, tzinfo=UTC))
+    assert early < late
+
+
+def test_manifest_is_json(tmp_path: Path, small_model: NluModel) -> None:
+    store = ModelStore(tmp_path)
+    folder = store.save(small_model)
+    assert (folder / MANIFEST_FILE).read_text(encoding="utf-8").startswith("{")
