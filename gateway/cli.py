@@ -28,8 +28,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     known, rest = config_option.parse_known_args(argv)
     args = _parser().parse_args(rest)
     try:
-        overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
-                                       ("port", getattr(args, "port", None))) if v is not None}
+        overrides = {
+            k: v
+            for k, v in (
+                ("host", getattr(args, "host", None)),
+                ("port", getattr(args, "port", None)),
+            )
+            if v is not None
+        }
         settings = load_settings(known.config, **overrides)
     except SettingsError as exc:
         print(f"complaint-gateway: {exc}", file=sys.stderr)
@@ -92,15 +98,17 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> int:
     async def create() -> str:
         database = Database(settings.effective_database_url)
         try:
-            async with database.write() as conn:
-                return await add_staff(conn, args.name, args.role, datetime.now(UTC))
+            return await database.write(add_staff, args.name, args.role, datetime.now(UTC))
         finally:
             await database.dispose()
 
     try:
         token = asyncio.run(create())
     except StaffNameTaken:
-        print(f"complaint-gateway: a staff account named {args.name!r} exists already", file=sys.stderr)
+        print(
+            f"complaint-gateway: a staff account named {args.name!r} exists already",
+            file=sys.stderr,
+        )
         return 1
     print(f"Created {args.role} {args.name!r}. API token (shown once, keep it secret):")
     print(token)

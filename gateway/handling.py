@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages
 from gateway.ports import TicketDesk, TicketRequest, TicketSummary
@@ -43,12 +43,12 @@ class MessageHandler:
         self._replies = replies
         self._settings = settings
 
-    async def apply(
-        self, conn: AsyncConnection, message: sa.Row[Any], parsed: dict[str, Any], now: datetime
+    def apply(
+        self, conn: Connection, message: sa.Row[Any], parsed: dict[str, Any], now: datetime
     ) -> Outcome | None:
         """Handles a stored message once; None if another worker already did."""
         intent = (parsed.get("intent") or {}).get("name")
-        claimed = await conn.execute(
+        claimed = conn.execute(
             sa.update(messages)
             .where(messages.c.id == message.id, messages.c.stage == STAGE_STORED)
             .values(
@@ -60,41 +60,45 @@ class MessageHandler:
         )
         if claimed.rowcount == 0:
             return None
-        customer_id = await conversations.resolve_customer(conn, message, now)
-        conversation = await conversations.resolve_conversation(conn, message, customer_id, now)
+        customer_id = conversations.resolve_customer(conn, message, now)
+        conversation = conversations.resolve_conversation(conn, message, customer_id, now)
         language = parsed.get("language") or conversation.language or message.language_hint or "en"
         outcome = Outcome()
 
         if conversation.handled_by == "agent":
             # An agent holds this conversation: the bot stays silent.
             if conversation.ticket_id is not None:
-                outcome.ticket = await self._desk.add_customer_message(
+                outcome.ticket = self._desk.add_customer_message(
                     conn, conversation.ticket_id, message.id, now
                 )
             outcome.notes.append("conversation held by an agent: no bot reply")
         elif intent in COMPLAINT_INTENTS:
-            await self._complaint(conn, message, parsed, conversation, language, now, outcome)
+            self._complaint(conn, message, parsed, conversation, language, now, outcome)
         elif intent == "check_status":
-            await self._status(conn, parsed, conversation, customer_id, language, outcome)
+            self._status(conn, parsed, conversation, customer_id, language, outcome)
         elif intent in DIALOGUE_REPLIES:
             outcome.reply_text = self._replies.render(
-                intent, language, ticket_number=await self._open_number(conn, conversation)
+                intent, language, ticket_number=self._open_number(conn, conversation)
             )
             if intent == "request_human" and conversation.ticket_id is not None:
-                await self._desk.record_event(
-                    conn, conversation.ticket_id, "human_requested", "customer",
-                    {"message_id": message.id}, now,
+                self._desk.record_event(
+                    conn,
+                    conversation.ticket_id,
+                    "human_requested",
+                    "customer",
+                    {"message_id": message.id},
+                    now,
                 )
         elif not message.text.strip():
             outcome.notes.append("empty message: nothing to classify, no ticket")
             if conversation.ticket_id is not None:
-                outcome.ticket = await self._desk.add_customer_message(
+                outcome.ticket = self._desk.add_customer_message(
                     conn, conversation.ticket_id, message.id, now
                 )
         else:
             outcome.reply_text = self._replies.render("fallback", language)
 
-        await conversations.update_conversation(
+        conversations.update_conversation(
             conn,
             conversation.id,
             now,
@@ -102,7 +106,7 @@ class MessageHandler:
             ticket_id=outcome.ticket.id if outcome.ticket else conversation.ticket_id,
         )
         if outcome.reply_text:
-            await outbox.enqueue(
+            outbox.enqueue(
                 conn,
                 channel=message.channel,
                 conversation_key=message.conversation_key,
@@ -116,16 +120,16 @@ class MessageHandler:
                 metadata={"language": language},
             )
         if outcome.notes:
-            await conn.execute(
+            conn.execute(
                 sa.update(messages)
                 .where(messages.c.id == message.id)
                 .values(notes=[*(message.notes or []), *outcome.notes])
             )
         return outcome
 
-    async def _complaint(
+    def _complaint(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         message: sa.Row[Any],
         parsed: dict[str, Any],
         conversation: conversations.Conversation,
@@ -134,19 +138,21 @@ class MessageHandler:
         outcome: Outcome,
     ) -> None:
         if conversation.ticket_id is not None:
-            outcome.ticket = await self._desk.add_customer_message(
+            outcome.ticket = self._desk.add_customer_message(
                 conn, conversation.ticket_id, message.id, now
             )
         if outcome.ticket is not None:
             outcome.reply_text = self._replies.render(
-                "added_to_ticket", language,
-                ticket_number=outcome.ticket.number, due=self._local(outcome.ticket.first_response_due),
+                "added_to_ticket",
+                language,
+                ticket_number=outcome.ticket.number,
+                due=self._local(outcome.ticket.first_response_due),
             )
             return
         urgency = parsed.get("urgency") or {}
         entities = tuple(parsed.get("entities") or ())
         category = parsed["intent"]["name"]
-        ticket = await self._desk.open_ticket(
+        ticket = self._desk.open_ticket(
             conn,
             TicketRequest(
                 message_id=message.id,
@@ -176,9 +182,9 @@ class MessageHandler:
             ask_order_number=category in ORDER_CATEGORIES and not has_order,
         )
 
-    async def _status(
+    def _status(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         parsed: dict[str, Any],
         conversation: conversations.Conversation,
         customer_id: int,
@@ -186,10 +192,14 @@ class MessageHandler:
         outcome: Outcome,
     ) -> None:
         asked = next(
-            (e["value"] for e in parsed.get("entities") or () if e.get("entity") == "ticket_number"),
+            (
+                e["value"]
+                for e in parsed.get("entities") or ()
+                if e.get("entity") == "ticket_number"
+            ),
             None,
         )
-        ticket = await self._desk.find_for_customer(conn, customer_id, asked)
+        ticket = self._desk.find_for_customer(conn, customer_id, asked)
         outcome.reply_text = self._replies.render(
             "check_status",
             language,
@@ -199,12 +209,12 @@ class MessageHandler:
             example_number=f"{self._settings.ticket_prefix}-202611-000123",
         )
 
-    async def _open_number(
-        self, conn: AsyncConnection, conversation: conversations.Conversation
+    def _open_number(
+        self, conn: Connection, conversation: conversations.Conversation
     ) -> str | None:
         if conversation.ticket_id is None:
             return None
-        ticket = await self._desk.find_for_customer(conn, conversation.customer_id, None)
+        ticket = self._desk.find_for_customer(conn, conversation.customer_id, None)
         return ticket.number if ticket else None
 
     def _local(self, moment: datetime) -> str:

@@ -34,7 +34,10 @@ class Metrics:
             registry=self.registry,
         )
         self.outbox_sent = Counter(
-            "gateway_outbox_sent", "Outbound messages delivered.", ["channel"], registry=self.registry
+            "gateway_outbox_sent",
+            "Outbound messages delivered.",
+            ["channel"],
+            registry=self.registry,
         )
         self.outbox_failed = Counter(
             "gateway_outbox_failed",

@@ -11,10 +11,11 @@ import asyncio
 import logging
 import random
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from gateway.channels import OutputChannel
 from gateway.clock import Clock
@@ -54,8 +55,7 @@ class OutboxWorker:
         self._wakeup.set()
 
     async def release(self, channel: str, conversation_key: str) -> None:
-        async with self._db.write() as conn:
-            released = await rows.unpark(conn, channel, conversation_key, self._clock())
+        released = await self._db.write(rows.unpark, channel, conversation_key, self._clock())
         if released:
             self.wake()
 
@@ -79,17 +79,12 @@ class OutboxWorker:
 
     async def send_due(self) -> int:
         """One pass: claims due rows and sends them; returns how many were claimed."""
-        async with self._db.write() as conn:
-            claimed = await rows.claim_due(conn, self._clock(), LEASE, BATCH)
-            numbers = await _ticket_numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
+        claimed, numbers = await self._db.write(_claim, self._clock())
         if claimed:
             # Rows of one conversation never share a pass, so sending in parallel keeps order.
             results = await asyncio.gather(*(self._send(r, numbers) for r in claimed))
-            async with self._db.write() as conn:
-                for row, delivery in zip(claimed, results, strict=True):
-                    await self._record(conn, row, delivery)
-        async with self._db.read() as conn:
-            self._metrics.outbox_backlog.set(await rows.backlog(conn))
+            await self._db.write(self._record_all, list(zip(claimed, results, strict=True)))
+        self._metrics.outbox_backlog.set(await self._db.read(rows.backlog))
         return len(claimed)
 
     async def _send(self, row: Any, numbers: dict[int, str]) -> Delivery:
@@ -113,20 +108,26 @@ class OutboxWorker:
             log.warning("send on %s failed: %s", row.channel, type(exc).__name__)
             return Delivery.later(f"{type(exc).__name__}: {exc}")
 
-    async def _record(self, conn: Any, row: Any, delivery: Delivery) -> None:
+    def _record_all(self, conn: Connection, results: list[tuple[Any, Delivery]]) -> None:
+        for row, delivery in results:
+            self._record(conn, row, delivery)
+
+    def _record(self, conn: Connection, row: Any, delivery: Delivery) -> None:
         now = self._clock()
         if delivery.delivered:
-            await rows.mark_sent(conn, row.id, now, delivery.external_ref)
+            rows.mark_sent(conn, row.id, now, delivery.external_ref)
             self._metrics.outbox_sent.labels(row.channel).inc()
         elif delivery.parked:
-            await rows.park(conn, row.id, delivery.error or "recipient not connected")
+            rows.park(conn, row.id, delivery.error or "recipient not connected")
         elif delivery.retry and row.attempts < self._settings.outbox_max_attempts:
             delay = self.backoff(row.attempts, delivery.retry_after)
-            await rows.mark_retry(conn, row.id, now + timedelta(seconds=delay), delivery.error or "")
+            rows.mark_retry(conn, row.id, now + timedelta(seconds=delay), delivery.error or "")
         else:
-            await rows.mark_failed(conn, row.id, delivery.error or "gave up")
+            rows.mark_failed(conn, row.id, delivery.error or "gave up")
             self._metrics.outbox_failed.labels(row.channel).inc()
-            log.error("outbox row %s on %s failed for good: %s", row.id, row.channel, delivery.error)
+            log.error(
+                "outbox row %s on %s failed for good: %s", row.id, row.channel, delivery.error
+            )
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         """Exponential backoff with jitter, never sooner than the channel asked for."""
@@ -135,10 +136,15 @@ class OutboxWorker:
         return max(delay, retry_after or 0.0)
 
 
-async def _ticket_numbers(conn: Any, ticket_ids: set[int]) -> dict[int, str]:
+def _claim(conn: Connection, now: datetime) -> tuple[list[Any], dict[int, str]]:
+    claimed = rows.claim_due(conn, now, LEASE, BATCH)
+    return claimed, _ticket_numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
+
+
+def _ticket_numbers(conn: Connection, ticket_ids: set[int]) -> dict[int, str]:
     if not ticket_ids:
         return {}
-    result = await conn.execute(
+    result = conn.execute(
         sa.select(tickets.c.id, tickets.c.number).where(tickets.c.id.in_(ticket_ids))
     )
     return {int(r.id): r.number for r in result}

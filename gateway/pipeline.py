@@ -51,8 +51,9 @@ class IntakePipeline:
 
     async def accept(self, message: InboundMessage) -> tuple[int, bool]:
         """Stores the message durably; returns its id and whether it was new."""
-        async with self._db.write() as conn:
-            message_id, created = await message_store.store_inbound(conn, message, self._clock())
+        message_id, created = await self._db.write(
+            message_store.store_inbound, message, self._clock()
+        )
         self._metrics.intake.labels(message.channel, "stored" if created else "duplicate").inc()
         if created:
             self._stored_at[message_id] = time.perf_counter()
@@ -69,8 +70,7 @@ class IntakePipeline:
         deadline = time.monotonic() + timeout
         try:
             while True:
-                async with self._db.read() as conn:
-                    row = await message_store.load_message(conn, message_id)
+                row = await self._db.read(message_store.load_message, message_id)
                 if row is None or row.stage == message_store.STAGE_DONE:
                     return row is not None
                 if message_id not in self._inflight:
@@ -88,13 +88,11 @@ class IntakePipeline:
                 self._waiters.pop(message_id, None)
 
     async def result(self, message_id: int) -> dict[str, Any]:
-        async with self._db.read() as conn:
-            return await message_store.message_result(conn, message_id)
+        return await self._db.read(message_store.message_result, message_id)
 
     async def resume(self) -> int:
         """Queues every message not yet through the pipeline; returns how many."""
-        async with self._db.read() as conn:
-            pending = await message_store.pending_message_ids(conn)
+        pending = await self._db.read(message_store.pending_message_ids)
         for message_id in pending:
             self._enqueue(message_id)
         if pending:
@@ -129,8 +127,7 @@ class IntakePipeline:
         while True:
             await asyncio.sleep(interval)
             try:
-                async with self._db.read() as conn:
-                    pending = await message_store.pending_message_ids(conn)
+                pending = await self._db.read(message_store.pending_message_ids)
                 for message_id in pending:
                     if message_id not in self._inflight:
                         self._enqueue(message_id)
@@ -139,8 +136,7 @@ class IntakePipeline:
                 log.exception("pipeline sweep failed")
 
     async def process(self, message_id: int) -> Outcome | None:
-        async with self._db.read() as conn:
-            row = await message_store.load_message(conn, message_id)
+        row = await self._db.read(message_store.load_message, message_id)
         if row is None or row.stage == message_store.STAGE_DONE:
             self._done(message_id)
             return None
@@ -149,8 +145,7 @@ class IntakePipeline:
             if row.text.strip()
             else {}
         )
-        async with self._db.write() as conn:
-            outcome = await self._handler.apply(conn, row, parsed, self._clock())
+        outcome = await self._db.write(self._handler.apply, row, parsed, self._clock())
         if outcome is not None:
             if outcome.opened_ticket and outcome.ticket is not None:
                 self._metrics.tickets_opened.labels(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,27 +40,25 @@ class TicketSummary:
 
 
 class TicketDesk(Protocol):
-    async def open_ticket(
-        self, conn: AsyncConnection, request: TicketRequest, now: datetime
-    ) -> TicketSummary:
+    def open_ticket(self, conn: Connection, request: TicketRequest, now: datetime) -> TicketSummary:
         """Numbers, grades, routes and records a new ticket inside the caller's transaction."""
         ...
 
-    async def add_customer_message(
-        self, conn: AsyncConnection, ticket_id: int, message_id: int, now: datetime
+    def add_customer_message(
+        self, conn: Connection, ticket_id: int, message_id: int, now: datetime
     ) -> TicketSummary | None:
         """Attaches a follow-up message to an open ticket; None when the ticket is closed."""
         ...
 
-    async def find_for_customer(
-        self, conn: AsyncConnection, customer_id: int, number: str | None
+    def find_for_customer(
+        self, conn: Connection, customer_id: int, number: str | None
     ) -> TicketSummary | None:
         """The customer's ticket by number, or their newest one; never another customer's."""
         ...
 
-    async def record_event(
+    def record_event(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         ticket_id: int,
         type_: str,
         actor: str,

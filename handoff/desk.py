@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages, ticket_events, tickets
 from gateway.ports import TicketRequest, TicketSummary
@@ -52,10 +52,8 @@ class TicketDesk:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def open_ticket(
-        self, conn: AsyncConnection, request: TicketRequest, now: datetime
-    ) -> TicketSummary:
-        number = await next_ticket_number(
+    def open_ticket(self, conn: Connection, request: TicketRequest, now: datetime) -> TicketSummary:
+        number = next_ticket_number(
             conn, self._settings.ticket_prefix, self._settings.zone, request.received_at
         )
         severity = severity_for(request.urgency, request.category)
@@ -63,7 +61,7 @@ class TicketDesk:
         first_due, resolution_due = deadlines(
             request.received_at, self._settings.response_time(request.urgency)
         )
-        ticket_id = await conn.scalar(
+        ticket_id = conn.scalar(
             sa.insert(tickets)
             .values(
                 number=number,
@@ -84,26 +82,38 @@ class TicketDesk:
             .returning(tickets.c.id)
         )
         assert ticket_id is not None
-        await conn.execute(
+        conn.execute(
             sa.insert(ticket_events),
             [
-                _event(ticket_id, "opened", SYSTEM_ACTOR, now, {
-                    "message_id": request.message_id,
-                    "channel": request.channel,
-                    "category": request.category,
-                    "urgency": request.urgency,
-                    "urgency_reasons": list(request.urgency_reasons),
-                    "severity": severity,
-                    "to": "new",
-                }),
-                _event(ticket_id, "routed", SYSTEM_ACTOR, now, {
-                    "department": department,
-                    "first_response_due": first_due.isoformat(),
-                    "resolution_due": resolution_due.isoformat(),
-                }),
+                _event(
+                    ticket_id,
+                    "opened",
+                    SYSTEM_ACTOR,
+                    now,
+                    {
+                        "message_id": request.message_id,
+                        "channel": request.channel,
+                        "category": request.category,
+                        "urgency": request.urgency,
+                        "urgency_reasons": list(request.urgency_reasons),
+                        "severity": severity,
+                        "to": "new",
+                    },
+                ),
+                _event(
+                    ticket_id,
+                    "routed",
+                    SYSTEM_ACTOR,
+                    now,
+                    {
+                        "department": department,
+                        "first_response_due": first_due.isoformat(),
+                        "resolution_due": resolution_due.isoformat(),
+                    },
+                ),
             ],
         )
-        await _link_message(conn, request.message_id, int(ticket_id))
+        _link_message(conn, request.message_id, int(ticket_id))
         return TicketSummary(
             id=int(ticket_id),
             number=number,
@@ -117,46 +127,44 @@ class TicketDesk:
             resolution_due=resolution_due,
         )
 
-    async def add_customer_message(
-        self, conn: AsyncConnection, ticket_id: int, message_id: int, now: datetime
+    def add_customer_message(
+        self, conn: Connection, ticket_id: int, message_id: int, now: datetime
     ) -> TicketSummary | None:
-        row = (
-            await conn.execute(sa.select(*_SUMMARY_COLUMNS).where(tickets.c.id == ticket_id))
-        ).first()
+        row = (conn.execute(sa.select(*_SUMMARY_COLUMNS).where(tickets.c.id == ticket_id))).first()
         if row is None or row.status not in OPEN_STATUSES:
             return None
-        await _link_message(conn, message_id, ticket_id)
-        await self.record_event(
+        _link_message(conn, message_id, ticket_id)
+        self.record_event(
             conn, ticket_id, "customer_message", "customer", {"message_id": message_id}, now
         )
         return _summary(row)
 
-    async def find_for_customer(
-        self, conn: AsyncConnection, customer_id: int, number: str | None
+    def find_for_customer(
+        self, conn: Connection, customer_id: int, number: str | None
     ) -> TicketSummary | None:
         query = sa.select(*_SUMMARY_COLUMNS).where(tickets.c.customer_id == customer_id)
         if number:
             query = query.where(tickets.c.number == number)
-        row = (await conn.execute(query.order_by(tickets.c.id.desc()).limit(1))).first()
+        row = (conn.execute(query.order_by(tickets.c.id.desc()).limit(1))).first()
         return _summary(row) if row else None
 
-    async def record_event(
+    def record_event(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         ticket_id: int,
         type_: str,
         actor: str,
         data: dict[str, Any],
         now: datetime,
     ) -> None:
-        await conn.execute(sa.insert(ticket_events).values(_event(ticket_id, type_, actor, now, data)))
+        conn.execute(sa.insert(ticket_events).values(_event(ticket_id, type_, actor, now, data)))
 
 
-def _event(ticket_id: int, type_: str, actor: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+def _event(
+    ticket_id: int, type_: str, actor: str, at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     return {"ticket_id": ticket_id, "type": type_, "actor": actor, "at": at, "data": data}
 
 
-async def _link_message(conn: AsyncConnection, message_id: int, ticket_id: int) -> None:
-    await conn.execute(
-        sa.update(messages).where(messages.c.id == message_id).values(ticket_id=ticket_id)
-    )
+def _link_message(conn: Connection, message_id: int, ticket_id: int) -> None:
+    conn.execute(sa.update(messages).where(messages.c.id == message_id).values(ticket_id=ticket_id))

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import ticket_serials
 
@@ -26,9 +25,7 @@ def format_ticket_number(prefix: str, period: str, serial: int) -> str:
     return f"{prefix}-{period}-{serial:06d}"
 
 
-async def next_ticket_number(
-    conn: AsyncConnection, prefix: str, zone: ZoneInfo, moment: datetime
-) -> str:
+def next_ticket_number(conn: Connection, prefix: str, zone: ZoneInfo, moment: datetime) -> str:
     period = ticket_period(moment, zone)
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = (
@@ -40,6 +37,6 @@ async def next_ticket_number(
         )
         .returning(ticket_serials.c.last_serial)
     )
-    serial = await conn.scalar(statement)
+    serial = conn.scalar(statement)
     assert serial is not None
     return format_ticket_number(prefix, period, int(serial))

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-SEVERITY_BY_URGENCY = {"critical": "major", "high": "important", "normal": "general", "low": "general"}
+SEVERITY_BY_URGENCY = {
+    "critical": "major",
+    "high": "important",
+    "normal": "general",
+    "low": "general",
+}
 
 #: Resolution targets as a multiple of the first-response target on the plain clock.
 RESOLUTION_FACTOR = 5
@@ -26,8 +31,6 @@ def department_for(category: str, departments: dict[str, str]) -> str:
     return departments.get(category, departments["other"])
 
 
-def deadlines(
-    received_at: datetime, response_time: timedelta
-) -> tuple[datetime, datetime]:
+def deadlines(received_at: datetime, response_time: timedelta) -> tuple[datetime, datetime]:
     """First-response and resolution deadlines, on the plain clock for now."""
     return received_at + response_time, received_at + response_time * RESOLUTION_FACTOR

@@ -18,8 +18,8 @@ routes = web.RouteTableDef()
 async def list_tickets(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", 50, 1, 500)
     before = query_int(request, "before", 0, 0, 2**62) or None
-    async with request.app[DATABASE].read() as conn:
-        page, next_cursor = await ticket_list(
+    page, next_cursor = await request.app[DATABASE].read(
+        lambda conn: ticket_list(
             conn,
             request.app[SETTINGS].zone,
             limit=limit,
@@ -28,6 +28,7 @@ async def list_tickets(request: web.Request) -> web.Response:
             status=request.query.get("status"),
             category=request.query.get("category"),
         )
+    )
     return web.json_response({"tickets": page, "next": str(next_cursor) if next_cursor else None})
 
 
@@ -35,8 +36,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 @requires_role("agent", "supervisor")
 async def get_ticket(request: web.Request) -> web.Response:
     number = request.match_info["number"]
-    async with request.app[DATABASE].read() as conn:
-        ticket = await ticket_detail(conn, number, request.app[SETTINGS].zone)
+    ticket = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
     if ticket is None:
         raise ApiError(404, "ticket_not_found", f"no ticket {number}")
     return web.json_response(ticket)

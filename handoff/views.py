@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import customers, messages, outbox, ticket_events, tickets
 
@@ -49,10 +49,10 @@ def _ticket_fields(row: Any, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-async def ticket_detail(conn: AsyncConnection, number: str, zone: ZoneInfo) -> dict[str, Any] | None:
+def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, Any] | None:
     """The ticket with its customer, messages (both directions) and ledger, oldest first."""
     row = (
-        await conn.execute(
+        conn.execute(
             sa.select(*_LIST_COLUMNS, tickets.c.updated_at, tickets.c.customer_id).where(
                 tickets.c.number == number
             )
@@ -60,34 +60,66 @@ async def ticket_detail(conn: AsyncConnection, number: str, zone: ZoneInfo) -> d
     ).first()
     if row is None:
         return None
-    customer = (
-        await conn.execute(sa.select(customers).where(customers.c.id == row.customer_id))
-    ).first()
-    inbound = await conn.execute(
-        sa.select(messages.c.id, messages.c.channel, messages.c.text, messages.c.received_at,
-                  messages.c.attachments, messages.c.notes)
-        .where(messages.c.ticket_id == row.id)
+    customer = (conn.execute(sa.select(customers).where(customers.c.id == row.customer_id))).first()
+    inbound = conn.execute(
+        sa.select(
+            messages.c.id,
+            messages.c.channel,
+            messages.c.text,
+            messages.c.received_at,
+            messages.c.attachments,
+            messages.c.notes,
+        ).where(messages.c.ticket_id == row.id)
     )
-    outbound = await conn.execute(
-        sa.select(outbox.c.id, outbox.c.channel, outbox.c.text, outbox.c.created_at,
-                  outbox.c.kind, outbox.c.status, outbox.c.author)
-        .where(outbox.c.ticket_id == row.id)
+    outbound = conn.execute(
+        sa.select(
+            outbox.c.id,
+            outbox.c.channel,
+            outbox.c.text,
+            outbox.c.created_at,
+            outbox.c.kind,
+            outbox.c.status,
+            outbox.c.author,
+        ).where(outbox.c.ticket_id == row.id)
     )
     thread: list[tuple[datetime, int, dict[str, Any]]] = []
     for m in inbound:
-        thread.append((m.received_at, 0, {
-            "id": m.id, "direction": "in", "channel": m.channel, "text": m.text,
-            "created_at": _iso(m.received_at, zone), "attachments": m.attachments,
-            "notes": m.notes or [],
-        }))
+        thread.append(
+            (
+                m.received_at,
+                0,
+                {
+                    "id": m.id,
+                    "direction": "in",
+                    "channel": m.channel,
+                    "text": m.text,
+                    "created_at": _iso(m.received_at, zone),
+                    "attachments": m.attachments,
+                    "notes": m.notes or [],
+                },
+            )
+        )
     for o in outbound:
-        thread.append((o.created_at, 1, {
-            "id": o.id, "direction": "out", "channel": o.channel, "text": o.text,
-            "created_at": _iso(o.created_at, zone), "kind": o.kind,
-            "delivery": o.status, "author": o.author,
-        }))
-    events = await conn.execute(
-        sa.select(ticket_events.c.type, ticket_events.c.at, ticket_events.c.actor, ticket_events.c.data)
+        thread.append(
+            (
+                o.created_at,
+                1,
+                {
+                    "id": o.id,
+                    "direction": "out",
+                    "channel": o.channel,
+                    "text": o.text,
+                    "created_at": _iso(o.created_at, zone),
+                    "kind": o.kind,
+                    "delivery": o.status,
+                    "author": o.author,
+                },
+            )
+        )
+    events = conn.execute(
+        sa.select(
+            ticket_events.c.type, ticket_events.c.at, ticket_events.c.actor, ticket_events.c.data
+        )
         .where(ticket_events.c.ticket_id == row.id)
         .order_by(ticket_events.c.id)
     )
@@ -95,17 +127,23 @@ async def ticket_detail(conn: AsyncConnection, number: str, zone: ZoneInfo) -> d
         **_ticket_fields(row, zone),
         "updated_at": _iso(row.updated_at, zone),
         "customer": {
-            "id": customer.id, "name": customer.name, "email": customer.email, "phone": customer.phone,
-        } if customer else None,
+            "id": customer.id,
+            "name": customer.name,
+            "email": customer.email,
+            "phone": customer.phone,
+        }
+        if customer
+        else None,
         "messages": [item for _, _, item in sorted(thread, key=lambda t: (t[0], t[1], t[2]["id"]))],
         "events": [
-            {"type": e.type, "at": _iso(e.at, zone), "actor": e.actor, "data": e.data} for e in events
+            {"type": e.type, "at": _iso(e.at, zone), "actor": e.actor, "data": e.data}
+            for e in events
         ],
     }
 
 
-async def ticket_list(
-    conn: AsyncConnection,
+def ticket_list(
+    conn: Connection,
     zone: ZoneInfo,
     *,
     limit: int,
@@ -118,10 +156,13 @@ async def ticket_list(
     query = sa.select(*_LIST_COLUMNS).order_by(tickets.c.id.desc()).limit(limit + 1)
     if before is not None:
         query = query.where(tickets.c.id < before)
-    for column, value in ((tickets.c.channel, channel), (tickets.c.status, status),
-                          (tickets.c.category, category)):
+    for column, value in (
+        (tickets.c.channel, channel),
+        (tickets.c.status, status),
+        (tickets.c.category, category),
+    ):
         if value:
             query = query.where(column == value)
-    rows = (await conn.execute(query)).all()
+    rows = (conn.execute(query)).all()
     page = [_ticket_fields(r, zone) for r in rows[:limit]]
     return page, (int(rows[limit - 1].id) if len(rows) > limit else None)

@@ -24,8 +24,8 @@ from nlu.features import Block, FeatureConfig, LinearHead, Vectoriser, analyzers
 class HeadConfig:
     """Which linear classifier, and its regularisation (larger ``C`` fits the data closer)."""
 
-    kind: str = "logreg"  # "logreg" or "svm"
-    C: float = 20.0
+    kind: str = "svm"  # "svm" (LinearSVC) or "logreg" (LogisticRegression)
+    C: float = 1.0
     calibrate: bool = True  # fit a softmax temperature on held-out folds
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,33 +86,58 @@ def _estimator(config: HeadConfig, seed: int) -> Any:
     raise ValueError(f"unknown classifier kind {config.kind!r}")
 
 
-def _scores_to_head(coef: np.ndarray, intercept: np.ndarray, classes: list[str]) -> LinearHead:
+def _scores_to_head(
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    classes: list[str],
+    sparse_size: int,
+    dense_weight: float,
+) -> LinearHead:
     if coef.shape[0] == 1:  # binary: softmax over (0, s) equals sigmoid(s)
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([[0.0], intercept])
+    dense = None
+    if coef.shape[1] > sparse_size:
+        # The embedding was scaled by dense_weight for training; fold the scale into the
+        # coefficients so parsing multiplies the raw embedding.
+        dense = np.ascontiguousarray(coef[:, sparse_size:].T * dense_weight, dtype=np.float32)
     return LinearHead(
         classes=classes,
-        coef=np.ascontiguousarray(coef.T, dtype=np.float32),
+        coef=np.ascontiguousarray(coef[:, :sparse_size].T, dtype=np.float32),
         intercept=np.asarray(intercept, dtype=np.float32),
+        dense_coef=dense,
     )
 
 
 def fit_head(
-    matrix: sp.csr_matrix, labels: Sequence[str], config: HeadConfig, *, seed: int = 0
+    matrix: sp.csr_matrix,
+    labels: Sequence[str],
+    config: HeadConfig,
+    *,
+    seed: int = 0,
+    dense: np.ndarray | None = None,
+    dense_weight: float = 1.0,
 ) -> LinearHead:
-    """Fit one classifier; with ``calibrate``, also its softmax temperature on held-out folds."""
+    """Fit one classifier on the sparse features (plus ``dense`` embeddings, scaled by
+    ``dense_weight``, when given); with ``calibrate``, also its softmax temperature on
+    held-out folds."""
     y = np.asarray(labels)
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise ValueError(f"need at least two classes to train, got {classes}")
-    estimator = _estimator(config, seed).fit(matrix, y)
+    features = matrix
+    if dense is not None:
+        features = sp.hstack([matrix, sp.csr_matrix(dense * dense_weight)], format="csr")
+    estimator = _estimator(config, seed).fit(features, y)
     head = _scores_to_head(
         np.asarray(estimator.coef_),
         np.asarray(estimator.intercept_),
         [str(c) for c in estimator.classes_],
+        matrix.shape[1],
+        dense_weight,
     )
     if config.calibrate:
-        head.temperature = _fit_temperature(matrix, y, config, seed, head.classes)
+        head.temperature = _fit_temperature(features, y, config, seed, head.classes)
     return head
 
 
@@ -133,7 +158,7 @@ def _fit_temperature(
         scores = np.column_stack([np.zeros_like(scores), scores])
     truth = np.searchsorted(np.asarray(classes), y)
     best_t, best_loss = 1.0, float("inf")
-    for t in np.exp(np.linspace(np.log(0.05), np.log(20.0), 60)):
+    for t in np.exp(np.linspace(np.log(0.02), np.log(20.0), 70)):
         z = scores / t
         z -= z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))

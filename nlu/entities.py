@@ -28,9 +28,7 @@ ENTITY_NAMES: tuple[str, ...] = (
 
 _CURRENCY_TABLE = re.compile(r"^currency_([A-Z]{3})$")
 # Groups of three after a separator are thousands ("1 299", "1,200"); one or two are decimals.
-_NUMBER = (
-    r"(?<![\d.,])(?:\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)(?:[.,]\d{1,2})?(?![\d])"
-)
+_NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)(?:[.,]\d{1,2})?(?![\d])"
 _MULTIPLIER = r"(?:\s?(?:万|萬|千|亿|億|[kK](?![A-Za-z])|тыс\.?|млн\.?))?"
 _MULTIPLIERS = {"万": 10_000, "萬": 10_000, "千": 1_000, "亿": 10**8, "億": 10**8, "k": 1_000}
 _MULTIPLIERS |= {"тыс": 1_000, "млн": 1_000_000}
@@ -89,7 +87,7 @@ class EntityExtractor:
             ]
 
     def extract(self, text: str, language: str | None = None) -> list[Entity]:
-        """Entities in ``text`` (its analysed prefix), ordered by start offset, never overlapping."""
+        """Entities in ``text``'s analysed prefix, ordered by start offset, never overlapping."""
         sample = bounded(text)
         candidates: list[_Candidate] = []
         for name, patterns in self._regexes.items():

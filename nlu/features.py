@@ -157,16 +157,25 @@ class Vectoriser:
 
 @dataclass
 class LinearHead:
-    """A linear classifier over the vector: softmax(x·W + b) / temperature gives probabilities."""
+    """A linear classifier: softmax((x·W + e·D + b) / temperature) gives probabilities.
+
+    ``x`` is the sparse TF-IDF vector; ``e`` an optional dense sentence embedding, used only
+    by heads trained with one (``dense_coef`` set).
+    """
 
     classes: list[str]
     coef: FloatArray  # (features, classes), row-gathered per message
     intercept: FloatArray
     temperature: float = 1.0
+    dense_coef: FloatArray | None = None  # (embedding dimensions, classes)
 
-    def probabilities(self, idx: IndexArray, val: FloatArray) -> FloatArray:
-        """Class probabilities (same order as ``classes``) for one sparse vector."""
+    def probabilities(
+        self, idx: IndexArray, val: FloatArray, dense: FloatArray | None = None
+    ) -> FloatArray:
+        """Class probabilities (same order as ``classes``) for one message."""
         scores = val @ self.coef[idx] + self.intercept if len(idx) else self.intercept.copy()
+        if self.dense_coef is not None and dense is not None:
+            scores = scores + dense @ self.dense_coef
         scores = scores / self.temperature
         scores -= scores.max()
         exp = np.exp(scores)
@@ -179,14 +188,17 @@ class LinearHead:
             "coef": self.coef,
             "intercept": self.intercept,
             "temperature": self.temperature,
+            "dense_coef": self.dense_coef,
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> LinearHead:
         """Inverse of :meth:`to_state`."""
+        dense = state.get("dense_coef")
         return cls(
             classes=list(state["classes"]),
             coef=np.ascontiguousarray(state["coef"], dtype=np.float32),
             intercept=np.asarray(state["intercept"], dtype=np.float32),
             temperature=float(state["temperature"]),
+            dense_coef=None if dense is None else np.ascontiguousarray(dense, dtype=np.float32),
         )

@@ -6,19 +6,20 @@ tables. Nothing here imports scikit-learn, so loading and parsing stay fast.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nlu import urgency
+from nlu.embedding import EMBEDDING_NAME, SentenceEncoder, embedding_text, get_encoder
 from nlu.entities import EntityExtractor
-from nlu.features import LinearHead, Vectoriser
+from nlu.features import FloatArray, LinearHead, Vectoriser
 from nlu.language import detect_language
 from nlu.normalise import bounded, encodable, fold, mask
 from nlu.result import IntentScore, ParseResult
 from nlu.signals import SignalMatcher
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 """Bumped when the stored state's layout changes incompatibly."""
 
 
@@ -46,22 +47,53 @@ class Tables:
         return cls(**{k: dict(state.get(k, {})) for k in cls.__dataclass_fields__})
 
 
+@dataclass
+class Heads:
+    """The intent head and (optional) urgency head of one feature set."""
+
+    intent: LinearHead
+    urgency: LinearHead | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data for the model store."""
+        return {
+            "intent": self.intent.to_state(),
+            "urgency": self.urgency.to_state() if self.urgency else None,
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Heads:
+        """Inverse of :meth:`to_state`."""
+        urgency = state.get("urgency")
+        return cls(
+            intent=LinearHead.from_state(state["intent"]),
+            urgency=LinearHead.from_state(urgency) if urgency else None,
+        )
+
+
 class NluModel:
-    """Parses text with one trained model version. Safe to share between threads."""
+    """Parses text with one trained model version. Safe to share between threads.
+
+    ``heads`` use TF-IDF features only; ``dense_heads`` (when the model was trained with
+    sentence embeddings) add them, and are used whenever the encoder is available.
+    """
 
     def __init__(
         self,
         version: str,
         vectoriser: Vectoriser,
-        intent_head: LinearHead,
-        urgency_head: LinearHead | None,
+        heads: Heads,
         tables: Tables,
         manifest: Mapping[str, Any] | None = None,
+        *,
+        dense_heads: Heads | None = None,
+        embedding: str | None = None,
     ) -> None:
         self.version = version
         self.vectoriser = vectoriser
-        self.intent_head = intent_head
-        self.urgency_head = urgency_head
+        self.heads = heads
+        self.dense_heads = dense_heads
+        self.embedding = embedding if dense_heads is not None else None
         self.tables = tables
         self.manifest: dict[str, Any] = dict(manifest or {})
         self.signals = SignalMatcher(tables.signal_lookups, tables.signal_regexes)
@@ -70,7 +102,17 @@ class NluModel:
     @property
     def intents(self) -> list[str]:
         """The intents this model can answer."""
-        return list(self.intent_head.classes)
+        return list(self.heads.intent.classes)
+
+    def _encoder(self) -> SentenceEncoder | None:
+        if self.embedding != EMBEDDING_NAME:
+            return None
+        return get_encoder()
+
+    @property
+    def uses_embeddings(self) -> bool:
+        """True when parses use sentence embeddings (trained with them, encoder present)."""
+        return self._encoder() is not None
 
     def parse(
         self, text: str, language_hint: str | None = None, *, intent: str | None = None
@@ -83,20 +125,63 @@ class NluModel:
         if not isinstance(text, str) or not text.strip():
             return ParseResult.empty()
         sample = encodable(bounded(text))
+        dense = None
+        encoder = self._encoder()
+        if encoder is not None:
+            dense = encoder.encode([embedding_text(sample)])[0]
+        return self._parse(text, sample, language_hint, intent, dense)
+
+    def parse_many(
+        self, texts: Sequence[str], language_hint: str | Sequence[str | None] | None = None
+    ) -> list[ParseResult]:
+        """:meth:`parse` for each text, in order, embedding them in one batch (faster).
+
+        ``language_hint`` is one hint for all texts or one per text.
+        """
+        hints: Sequence[str | None] = (
+            [language_hint] * len(texts)
+            if language_hint is None or isinstance(language_hint, str)
+            else language_hint
+        )
+        live = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        samples = {i: encodable(bounded(texts[i])) for i in live}
+        dense: dict[int, FloatArray] = {}
+        encoder = self._encoder()
+        if encoder is not None and live:
+            vectors = encoder.encode([embedding_text(samples[i]) for i in live])
+            dense = {i: vectors[row] for row, i in enumerate(live)}
+        return [
+            self._parse(texts[i], samples[i], hints[i], None, dense.get(i))
+            if i in samples
+            else ParseResult.empty()
+            for i in range(len(texts))
+        ]
+
+    def _parse(
+        self,
+        text: str,
+        sample: str,
+        language_hint: str | None,
+        intent: str | None,
+        dense: FloatArray | None,
+    ) -> ParseResult:
+        heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
         language = detect_language(sample, language_hint)
         folded = fold(sample)
         idx, val = self.vectoriser.transform(mask(folded))
-        probs = self.intent_head.probabilities(idx, val)
+        probs = heads.intent.probabilities(idx, val, dense)
+        classes = heads.intent.classes
         ranking = tuple(
-            IntentScore(self.intent_head.classes[i], float(probs[i]))
+            IntentScore(classes[i], float(probs[i]))
             for i in sorted(range(len(probs)), key=lambda i: -probs[i])
         )
         level_probs = None
-        if self.urgency_head is not None:
-            p = self.urgency_head.probabilities(idx, val)
-            level_probs = {c.removeprefix("urgency_"): float(x) for c, x in zip(
-                self.urgency_head.classes, p, strict=True
-            )}
+        if heads.urgency is not None:
+            p = heads.urgency.probabilities(idx, val, dense)
+            level_probs = {
+                c.removeprefix("urgency_"): float(x)
+                for c, x in zip(heads.urgency.classes, p, strict=True)
+            }
         signals = self.signals.match_folded(folded)
         return ParseResult(
             text=text,
@@ -109,17 +194,17 @@ class NluModel:
 
     def urgency_level(self, text: str) -> str:
         """The urgency model's own level for ``text``, without signals or rules ("" if none)."""
-        if self.urgency_head is None:
+        sample = encodable(bounded(text))
+        dense = None
+        encoder = self._encoder()
+        if encoder is not None:
+            dense = encoder.encode([embedding_text(sample)])[0]
+        heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
+        if heads.urgency is None:
             return ""
-        idx, val = self.vectoriser.transform(mask(fold(encodable(bounded(text)))))
-        p = self.urgency_head.probabilities(idx, val)
-        return self.urgency_head.classes[int(p.argmax())].removeprefix("urgency_")
-
-    def parse_many(
-        self, texts: Iterable[str], language_hint: str | None = None
-    ) -> list[ParseResult]:
-        """:meth:`parse` for each text, in order."""
-        return [self.parse(t, language_hint) for t in texts]
+        idx, val = self.vectoriser.transform(mask(fold(sample)))
+        p = heads.urgency.probabilities(idx, val, dense)
+        return heads.urgency.classes[int(p.argmax())].removeprefix("urgency_")
 
     def to_state(self) -> dict[str, Any]:
         """Plain, picklable data (dicts, lists, numpy arrays) for the model store."""
@@ -127,8 +212,9 @@ class NluModel:
             "format": STATE_FORMAT,
             "version": self.version,
             "vectoriser": self.vectoriser.to_state(),
-            "intent_head": self.intent_head.to_state(),
-            "urgency_head": self.urgency_head.to_state() if self.urgency_head else None,
+            "heads": self.heads.to_state(),
+            "dense_heads": self.dense_heads.to_state() if self.dense_heads else None,
+            "embedding": self.embedding,
             "tables": self.tables.to_state(),
         }
 
@@ -139,12 +225,25 @@ class NluModel:
         """Rebuild a model from :meth:`to_state` output."""
         if state.get("format") != STATE_FORMAT:
             raise ValueError(f"unsupported model format {state.get('format')!r}")
-        urgency_state = state.get("urgency_head")
+        dense = state.get("dense_heads")
         return cls(
             version=str(state["version"]),
             vectoriser=Vectoriser.from_state(state["vectoriser"]),
-            intent_head=LinearHead.from_state(state["intent_head"]),
-            urgency_head=LinearHead.from_state(urgency_state) if urgency_state else None,
+            heads=Heads.from_state(state["heads"]),
             tables=Tables.from_state(state["tables"]),
             manifest=manifest,
+            dense_heads=Heads.from_state(dense) if dense else None,
+            embedding=state.get("embedding"),
+        )
+
+    def renamed(self, version: str) -> NluModel:
+        """The same model under another version name (for tests and re-publishing)."""
+        return NluModel(
+            version,
+            self.vectoriser,
+            self.heads,
+            self.tables,
+            dict(self.manifest, version=version),
+            dense_heads=self.dense_heads,
+            embedding=self.embedding,
         )

@@ -67,11 +67,11 @@ def to_simplified(text: str) -> str:
     return str(_converter("t2s").convert(encodable(text)))
 
 
-def to_traditional(text: str) -> str:
-    """Simplified Chinese converted to traditional (OpenCC ``s2t``); other text unchanged."""
+def convert(text: str, config: str) -> str:
+    """``text`` through an OpenCC conversion (``s2t``, ``s2tw``, ``t2s``...)."""
     if not has_han(text):
         return text
-    return str(_converter("s2t").convert(encodable(text)))
+    return str(_converter(config).convert(encodable(text)))
 
 
 def fold(text: str) -> str:

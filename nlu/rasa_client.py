@@ -7,7 +7,6 @@ that is not Rasa's JSON) raises :class:`RasaUnavailable` so the caller can fall 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -44,7 +43,7 @@ class RasaClient:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
                 body = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(body, dict) or not isinstance(body.get("intent"), dict):
             raise RasaUnavailable("Rasa's answer has no intent")

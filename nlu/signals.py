@@ -75,7 +75,5 @@ class SignalMatcher:
     def match_folded(self, folded: str) -> list[Signal]:
         """:meth:`match` for text already passed through :func:`nlu.normalise.fold`."""
         return [
-            signal
-            for signal, patterns in self._tables
-            if any(p.search(folded) for p in patterns)
+            signal for signal, patterns in self._tables if any(p.search(folded) for p in patterns)
         ]

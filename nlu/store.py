@@ -14,6 +14,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,11 @@ class ModelStore:
         folder = self.path(version)
         with open(folder / MODEL_FILE, "rb") as fh:
             # Only files this package wrote into the data directory are loaded.
-            state = pickle.load(fh)  # noqa: S301
+            state = pickle.load(fh)
         return NluModel.from_state(state, self.manifest(version))
 
     def save(self, model: NluModel) -> Path:
-        """Write ``model`` as a new version atomically and prune old versions; returns its folder."""
+        """Write ``model`` as a new version atomically, prune old versions; return its folder."""
         self.root.mkdir(parents=True, exist_ok=True)
         target = self.path(model.version)
         tmp = Path(tempfile.mkdtemp(prefix=f".{model.version}.", dir=self.root))
@@ -103,6 +104,11 @@ class ModelStore:
             removed.append(version)
         if removed:
             log.info("pruned old model versions: %s", ", ".join(removed))
+        # A temporary folder older than an hour was left by a training that died mid-write.
+        cutoff = time.time() - 3600
+        for entry in os.scandir(self.root):
+            if entry.name.startswith(".") and entry.is_dir() and entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry.path, ignore_errors=True)
         return removed
 
     def size_bytes(self, version: str) -> int:

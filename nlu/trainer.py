@@ -1,7 +1,9 @@
 """Training: Rasa training data in, a new :class:`~nlu.model.NluModel` out.
 
 Intent examples train the intent head; ``urgency_*`` examples train the urgency head; both
-share one vectoriser fitted on all texts, so a parse vectorises once. ``<level>.<reason>``
+share one vectoriser fitted on all texts, so a parse vectorises once. When the sentence
+encoder is installed, a second pair of heads is trained on TF-IDF plus embeddings; the
+TF-IDF-only pair stays in the model for processes without the encoder. ``<level>.<reason>``
 tables become the signal vocabulary; entity-named ``regex:`` tables, ``lookup: date`` and
 ``lookup: currency_*`` feed the entity extractor. When the given data has no tables of a kind
 (say, a test file with only intents), the shipped tables of that kind are used.
@@ -21,10 +23,11 @@ from typing import Any
 import sklearn
 
 from nlu.classifier import HeadConfig, fit_head, fit_vectoriser, to_matrix
+from nlu.embedding import EMBEDDING_NAME, embedding_text, get_encoder
 from nlu.entities import ENTITY_NAMES
 from nlu.features import FeatureConfig
-from nlu.model import NluModel, Tables
-from nlu.normalise import for_features
+from nlu.model import Heads, NluModel, Tables
+from nlu.normalise import bounded, encodable, for_features
 from nlu.signals import signal_tables
 from nlu.training_data import SHIPPED_DATA_DIR, Example, TrainingData, read_training_data
 
@@ -38,8 +41,10 @@ class TrainingConfig:
     """The choices training makes; the defaults are the ones cross-validation picked."""
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
-    intent_head: HeadConfig = field(default_factory=HeadConfig)
-    urgency_head: HeadConfig = field(default_factory=lambda: HeadConfig(C=10.0))
+    intent_head: HeadConfig = field(default_factory=lambda: HeadConfig(kind="svm", C=1.0))
+    urgency_head: HeadConfig = field(default_factory=lambda: HeadConfig(kind="svm", C=1.0))
+    embeddings: bool = True  # use sentence embeddings when the encoder is installed
+    embedding_weight: float = 0.75  # their scale against the two unit-norm TF-IDF blocks
     seed: int = 0
 
 
@@ -119,27 +124,51 @@ def train(
     urgency_texts = [for_features(e.text) for e in urgency_examples]
     vectoriser = fit_vectoriser(intent_texts + urgency_texts, config.features)
     progress(f"features: {vectoriser.size} n-grams")
+    intent_matrix = to_matrix(vectoriser, intent_texts)
+    urgency_matrix = to_matrix(vectoriser, urgency_texts)
+    intent_labels = [e.intent for e in intent_examples]
+    urgency_labels = [e.intent for e in urgency_examples]
+    has_urgency = len(set(urgency_labels)) >= 2
+    intent_config = _with_calibration(config.intent_head, calibrate)
+    urgency_config = _with_calibration(config.urgency_head, calibrate)
 
-    head_config = _with_calibration(config.intent_head, calibrate)
-    intent_head = fit_head(
-        to_matrix(vectoriser, intent_texts),
-        [e.intent for e in intent_examples],
-        head_config,
-        seed=config.seed,
-    )
-    progress(f"intent model trained (temperature {intent_head.temperature:.2f})")
-
-    urgency_head = None
-    if len({e.intent for e in urgency_examples}) >= 2:
-        urgency_head = fit_head(
-            to_matrix(vectoriser, urgency_texts),
-            [e.intent for e in urgency_examples],
-            _with_calibration(config.urgency_head, calibrate),
+    def fit(dense_intent: Any = None, dense_urgency: Any = None) -> Heads:
+        weight = config.embedding_weight
+        intent_head = fit_head(
+            intent_matrix,
+            intent_labels,
+            intent_config,
             seed=config.seed,
+            dense=dense_intent,
+            dense_weight=weight,
         )
-        progress(f"urgency model trained (temperature {urgency_head.temperature:.2f})")
-    else:
+        urgency_head = None
+        if has_urgency:
+            urgency_head = fit_head(
+                urgency_matrix,
+                urgency_labels,
+                urgency_config,
+                seed=config.seed,
+                dense=dense_urgency,
+                dense_weight=weight,
+            )
+        return Heads(intent_head, urgency_head)
+
+    heads = fit()
+    progress(f"TF-IDF models trained (temperature {heads.intent.temperature:.2f})")
+    if not has_urgency:
         progress("no urgency examples of two levels or more: urgency from signals only")
+    dense_heads = None
+    encoder = get_encoder() if config.embeddings else None
+    if encoder is not None:
+        progress(f"embedding {len(intent_examples) + len(urgency_examples)} texts")
+        dense_heads = fit(
+            encoder.encode_cached([_embedding_text(e.text) for e in intent_examples]),
+            encoder.encode_cached([_embedding_text(e.text) for e in urgency_examples]),
+        )
+        progress(f"embedding models trained (temperature {dense_heads.intent.temperature:.2f})")
+    elif config.embeddings:
+        progress("sentence embeddings unavailable: TF-IDF models only")
 
     if tables is None:
         tables = tables_from(data, _shipped_tables_data())
@@ -153,17 +182,31 @@ def train(
         "sklearn_version": sklearn.__version__,
         "python_version": platform.python_version(),
         "intents": intents,
-        "urgency_levels": urgency_head.classes if urgency_head else [],
+        "urgency_levels": heads.urgency.classes if heads.urgency else [],
         "examples": {"intent": len(intent_examples), "urgency": len(urgency_examples)},
         "features": config.features.to_dict(),
-        "intent_head": head_config.to_dict(),
-        "urgency_head": config.urgency_head.to_dict(),
+        "embedding": EMBEDDING_NAME if dense_heads else None,
+        "embedding_weight": config.embedding_weight,
+        "intent_head": intent_config.to_dict(),
+        "urgency_head": urgency_config.to_dict(),
         "feature_count": vectoriser.size,
         "signal_tables": sorted(set(tables.signal_lookups) | set(tables.signal_regexes)),
         "training_seconds": round(time.perf_counter() - started, 2),
     }
     progress(f"trained in {manifest['training_seconds']} s")
-    return NluModel(version, vectoriser, intent_head, urgency_head, tables, manifest)
+    return NluModel(
+        version,
+        vectoriser,
+        heads,
+        tables,
+        manifest,
+        dense_heads=dense_heads,
+        embedding=EMBEDDING_NAME if dense_heads else None,
+    )
+
+
+def _embedding_text(text: str) -> str:
+    return embedding_text(encodable(bounded(text)))
 
 
 def _with_calibration(config: HeadConfig, calibrate: bool) -> HeadConfig:

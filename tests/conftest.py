@@ -115,8 +115,15 @@ class LiveGateway:
     def auth(self, role: str = "agent") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
-    async def complain(self, text: str, *, external_id: str | None = None, wait: float = 10,
-                       sender: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    async def complain(
+        self,
+        text: str,
+        *,
+        external_id: str | None = None,
+        wait: float = 10,
+        sender: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         body = {
             "channel": "api",
             "external_id": external_id or uuid.uuid4().hex,
@@ -129,7 +136,9 @@ class LiveGateway:
             return await resp.json()
 
     async def ticket(self, number: str) -> dict[str, Any]:
-        async with self.http.get(f"{self.url}/api/v1/tickets/{number}", headers=self.auth()) as resp:
+        async with self.http.get(
+            f"{self.url}/api/v1/tickets/{number}", headers=self.auth()
+        ) as resp:
             assert resp.status == 200, await resp.text()
             return await resp.json()
 
@@ -139,9 +148,8 @@ async def start_gateway(settings: Settings, **kwargs: Any) -> tuple[TestServer, 
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     tokens = {}
-    async with app[DATABASE].write() as conn:
-        for role in ("admin", "supervisor", "agent"):
-            tokens[role] = await add_staff(conn, f"test-{role}", role, datetime.now(UTC))
+    for role in ("admin", "supervisor", "agent"):
+        tokens[role] = await app[DATABASE].write(add_staff, f"test-{role}", role, datetime.now(UTC))
     http = aiohttp.ClientSession()
     live = LiveGateway(str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens)
     return server, live

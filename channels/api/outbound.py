@@ -42,7 +42,9 @@ class ApiOutput:
         }
         headers = {"Idempotency-Key": f"outbox-{message.id}"}
         try:
-            async with self._session.post(self._callback_url, json=payload, headers=headers) as resp:
+            async with self._session.post(
+                self._callback_url, json=payload, headers=headers
+            ) as resp:
                 if resp.status < 300:
                     return Delivery.ok()
                 if resp.status == 429 or resp.status >= 500:

@@ -49,7 +49,9 @@ class WebChatInput:
         # A new visitor's token is chosen now so the handshake can set the cookie; a
         # `hello` frame carrying an earlier token still wins.
         provisional = new_session_token()
-        ws.set_cookie(COOKIE, token or provisional, httponly=True, samesite="Lax", max_age=30 * 86400)
+        ws.set_cookie(
+            COOKIE, token or provisional, httponly=True, samesite="Lax", max_age=30 * 86400
+        )
         profile: dict[str, Any] = {}
         await ws.prepare(request)
         if token is not None:

@@ -22,10 +22,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def _upgrade(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        # Transaction-scoped lock: a second process waits, then finds nothing to do.
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
+    command.upgrade(alembic_config(conn), "head")
+
+
 async def upgrade(database: Database) -> None:
     """Brings the schema to the newest revision."""
-    async with database.write() as conn:
-        if not database.is_sqlite:
-            # Transaction-scoped lock: a second process waits, then finds nothing to do.
-            await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+    await database.write(_upgrade)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, customer_identities, customers
 
@@ -21,16 +21,16 @@ class Conversation:
     handled_by: str
 
 
-async def resolve_customer(conn: AsyncConnection, message: sa.Row[Any], now: datetime) -> int:
+def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> int:
     """The customer behind a stored message, created on first contact through a channel."""
-    customer_id = await conn.scalar(
+    customer_id = conn.scalar(
         sa.select(customer_identities.c.customer_id).where(
             customer_identities.c.channel == message.channel,
             customer_identities.c.sender_id == message.sender_id,
         )
     )
     if customer_id is not None:
-        await conn.execute(
+        conn.execute(
             sa.update(customers)
             .where(customers.c.id == customer_id)
             .values(
@@ -40,7 +40,7 @@ async def resolve_customer(conn: AsyncConnection, message: sa.Row[Any], now: dat
             )
         )
         return int(customer_id)
-    customer_id = await conn.scalar(
+    customer_id = conn.scalar(
         sa.insert(customers)
         .values(
             name=message.sender_name,
@@ -50,7 +50,7 @@ async def resolve_customer(conn: AsyncConnection, message: sa.Row[Any], now: dat
         )
         .returning(customers.c.id)
     )
-    await conn.execute(
+    conn.execute(
         sa.insert(customer_identities).values(
             channel=message.channel, sender_id=message.sender_id, customer_id=customer_id
         )
@@ -58,11 +58,11 @@ async def resolve_customer(conn: AsyncConnection, message: sa.Row[Any], now: dat
     return int(customer_id)  # type: ignore[arg-type]
 
 
-async def resolve_conversation(
-    conn: AsyncConnection, message: sa.Row[Any], customer_id: int, now: datetime
+def resolve_conversation(
+    conn: Connection, message: sa.Row[Any], customer_id: int, now: datetime
 ) -> Conversation:
     row = (
-        await conn.execute(
+        conn.execute(
             sa.select(conversations).where(
                 conversations.c.channel == message.channel,
                 conversations.c.conversation_key == message.conversation_key,
@@ -70,7 +70,7 @@ async def resolve_conversation(
         )
     ).first()
     if row is None:
-        conversation_id = await conn.scalar(
+        conversation_id = conn.scalar(
             sa.insert(conversations)
             .values(
                 channel=message.channel,
@@ -90,10 +90,10 @@ async def resolve_conversation(
     )
 
 
-async def update_conversation(
-    conn: AsyncConnection, conversation_id: int, now: datetime, **values: Any
+def update_conversation(
+    conn: Connection, conversation_id: int, now: datetime, **values: Any
 ) -> None:
-    await conn.execute(
+    conn.execute(
         sa.update(conversations)
         .where(conversations.c.id == conversation_id)
         .values(updated_at=now, **values)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages, outbox, tickets
 from gateway.messages import InboundMessage
@@ -16,21 +16,19 @@ STAGE_STORED = "stored"
 STAGE_DONE = "done"
 
 
-async def store_inbound(
-    conn: AsyncConnection, message: InboundMessage, now: datetime
-) -> tuple[int, bool]:
+def store_inbound(conn: Connection, message: InboundMessage, now: datetime) -> tuple[int, bool]:
     """Stores the message unless the channel already delivered it.
 
     Returns the message id and whether this call stored it (False for a redelivery).
     """
-    existing = await conn.scalar(
+    existing = conn.scalar(
         sa.select(messages.c.id).where(
             messages.c.channel == message.channel, messages.c.external_id == message.external_id
         )
     )
     if existing is not None:
         return int(existing), False
-    message_id = await conn.scalar(
+    message_id = conn.scalar(
         sa.insert(messages)
         .values(
             channel=message.channel,
@@ -56,20 +54,20 @@ async def store_inbound(
     return int(message_id), True
 
 
-async def pending_message_ids(conn: AsyncConnection) -> list[int]:
+def pending_message_ids(conn: Connection) -> list[int]:
     """Messages a crash or a restart left before the end of the pipeline, oldest first."""
-    rows = await conn.scalars(
+    rows = conn.scalars(
         sa.select(messages.c.id).where(messages.c.stage != STAGE_DONE).order_by(messages.c.id)
     )
     return [int(r) for r in rows]
 
 
-async def load_message(conn: AsyncConnection, message_id: int) -> sa.Row[Any] | None:
-    return (await conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
+def load_message(conn: Connection, message_id: int) -> sa.Row[Any] | None:
+    return (conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
 
 
-async def list_for_audit(
-    conn: AsyncConnection, *, channel: str | None, limit: int, before: int | None
+def list_for_audit(
+    conn: Connection, *, channel: str | None, limit: int, before: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Newest first, `limit` a page; returns the page and the cursor of the next one."""
     query = (
@@ -93,16 +91,16 @@ async def list_for_audit(
         query = query.where(messages.c.channel == channel)
     if before is not None:
         query = query.where(messages.c.id < before)
-    rows = (await conn.execute(query)).mappings().all()
+    rows = (conn.execute(query)).mappings().all()
     page = [dict(r) for r in rows[:limit]]
     next_cursor = int(page[-1]["id"]) if len(rows) > limit else None
     return page, next_cursor
 
 
-async def message_result(conn: AsyncConnection, message_id: int) -> dict[str, Any]:
+def message_result(conn: Connection, message_id: int) -> dict[str, Any]:
     """What intake reports for a message: its ticket and the reply queued for it."""
     row = (
-        await conn.execute(
+        conn.execute(
             sa.select(
                 messages.c.id,
                 messages.c.stage,
@@ -117,8 +115,11 @@ async def message_result(conn: AsyncConnection, message_id: int) -> dict[str, An
             .where(messages.c.id == message_id)
         )
     ).first()
-    reply = await conn.scalar(
-        sa.select(outbox.c.text).where(outbox.c.message_id == message_id).order_by(outbox.c.id).limit(1)
+    reply = conn.scalar(
+        sa.select(outbox.c.text)
+        .where(outbox.c.message_id == message_id)
+        .order_by(outbox.c.id)
+        .limit(1)
     )
     ticket = None
     if row is not None and row.number is not None:

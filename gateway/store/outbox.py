@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import outbox
 
 PENDING, SENDING, SENT, FAILED, PARKED = "pending", "sending", "sent", "failed", "parked"
 
 
-async def enqueue(
-    conn: AsyncConnection,
+def enqueue(
+    conn: Connection,
     *,
     channel: str,
     conversation_key: str,
@@ -31,10 +31,10 @@ async def enqueue(
     """Queues one outbound message in the caller's transaction; a repeated `dedupe_key`
     returns the row already queued instead of a second one."""
     if dedupe_key is not None:
-        existing = await conn.scalar(sa.select(outbox.c.id).where(outbox.c.dedupe_key == dedupe_key))
+        existing = conn.scalar(sa.select(outbox.c.id).where(outbox.c.dedupe_key == dedupe_key))
         if existing is not None:
             return int(existing)
-    row_id = await conn.scalar(
+    row_id = conn.scalar(
         sa.insert(outbox)
         .values(
             channel=channel,
@@ -58,9 +58,7 @@ async def enqueue(
     return int(row_id)
 
 
-async def claim_due(
-    conn: AsyncConnection, now: datetime, lease: timedelta, limit: int
-) -> list[sa.Row[Any]]:
+def claim_due(conn: Connection, now: datetime, lease: timedelta, limit: int) -> list[sa.Row[Any]]:
     """Leases up to `limit` due rows to this worker.
 
     A row waits while an older row of the same conversation is unsent, so a customer gets
@@ -87,10 +85,10 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = [int(i) for i in await conn.scalars(due)]
+    ids = [int(i) for i in conn.scalars(due)]
     if not ids:
         return []
-    rows = await conn.execute(
+    rows = conn.execute(
         sa.update(outbox)
         .where(outbox.c.id.in_(ids))
         .values(status=SENDING, lease_until=now + lease, attempts=outbox.c.attempts + 1)
@@ -99,44 +97,44 @@ async def claim_due(
     return sorted(rows.all(), key=lambda r: r.id)
 
 
-async def mark_sent(
-    conn: AsyncConnection, row_id: int, now: datetime, external_ref: str | None
-) -> None:
-    await conn.execute(
+def mark_sent(conn: Connection, row_id: int, now: datetime, external_ref: str | None) -> None:
+    conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id)
-        .values(status=SENT, sent_at=now, lease_until=None, external_ref=external_ref, last_error=None)
+        .values(
+            status=SENT, sent_at=now, lease_until=None, external_ref=external_ref, last_error=None
+        )
     )
 
 
-async def mark_retry(conn: AsyncConnection, row_id: int, at: datetime, error: str) -> None:
-    await conn.execute(
+def mark_retry(conn: Connection, row_id: int, at: datetime, error: str) -> None:
+    conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id)
         .values(status=PENDING, next_attempt_at=at, lease_until=None, last_error=error)
     )
 
 
-async def mark_failed(conn: AsyncConnection, row_id: int, error: str) -> None:
-    await conn.execute(
+def mark_failed(conn: Connection, row_id: int, error: str) -> None:
+    conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id)
         .values(status=FAILED, lease_until=None, last_error=error)
     )
 
 
-async def park(conn: AsyncConnection, row_id: int, reason: str) -> None:
+def park(conn: Connection, row_id: int, reason: str) -> None:
     """Keeps the row for a recipient who is not connected; it does not count as a failure."""
-    await conn.execute(
+    conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id)
         .values(status=PARKED, lease_until=None, last_error=reason, attempts=outbox.c.attempts - 1)
     )
 
 
-async def unpark(conn: AsyncConnection, channel: str, conversation_key: str, now: datetime) -> int:
+def unpark(conn: Connection, channel: str, conversation_key: str, now: datetime) -> int:
     """Makes a returning recipient's parked rows due now; returns how many."""
-    result = await conn.execute(
+    result = conn.execute(
         sa.update(outbox)
         .where(
             outbox.c.channel == channel,
@@ -148,10 +146,12 @@ async def unpark(conn: AsyncConnection, channel: str, conversation_key: str, now
     return result.rowcount or 0
 
 
-async def backlog(conn: AsyncConnection) -> int:
+def backlog(conn: Connection) -> int:
     return int(
-        await conn.scalar(
-            sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status.in_((PENDING, SENDING)))
+        conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(outbox)
+            .where(outbox.c.status.in_((PENDING, SENDING)))
         )
         or 0
     )

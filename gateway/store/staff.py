@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from gateway.db.schema import staff
 
@@ -36,22 +36,22 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def add_staff(conn: AsyncConnection, name: str, role: str, now: datetime) -> str:
+def add_staff(conn: Connection, name: str, role: str, now: datetime) -> str:
     """Creates the account and returns its API token (the only time it is readable)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if await conn.scalar(sa.select(staff.c.id).where(staff.c.name == name)) is not None:
+    if conn.scalar(sa.select(staff.c.id).where(staff.c.name == name)) is not None:
         raise StaffNameTaken(name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await conn.execute(
+    conn.execute(
         sa.insert(staff).values(name=name, role=role, token_hash=hash_token(token), created_at=now)
     )
     return token
 
 
-async def staff_for_token(conn: AsyncConnection, token: str) -> StaffMember | None:
+def staff_for_token(conn: Connection, token: str) -> StaffMember | None:
     row = (
-        await conn.execute(
+        conn.execute(
             sa.select(staff.c.id, staff.c.name, staff.c.role).where(
                 staff.c.token_hash == hash_token(token), staff.c.disabled_at.is_(None)
             )

@@ -56,7 +56,9 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_nlu)
-    context = ChannelContext(settings=settings, intake=pipeline, outbox=outbox, metrics=metrics, app=app)
+    context = ChannelContext(
+        settings=settings, intake=pipeline, outbox=outbox, metrics=metrics, app=app
+    )
     for setup in wiring.CHANNEL_SETUPS:
         setup(context, channel_set)
     app.cleanup_ctx.append(_workers)

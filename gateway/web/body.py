@@ -24,11 +24,15 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "invalid_utf8", f"body is not valid UTF-8 at byte {exc.start}") from None
+        raise ApiError(
+            400, "invalid_utf8", f"body is not valid UTF-8 at byte {exc.start}"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc.msg} at {exc.pos}") from None
+        raise ApiError(
+            400, "invalid_json", f"body is not valid JSON: {exc.msg} at {exc.pos}"
+        ) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -55,8 +55,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-    async with request.app[DATABASE].read() as conn:
-        member = await staff_for_token(conn, token.strip())
+    member = await request.app[DATABASE].read(staff_for_token, token.strip())
     if member is None:
         raise ApiError(401, "unauthorized", "unknown or disabled token")
     if member.role not in roles:

@@ -15,22 +15,56 @@ VALID = b'{"channel": "api", "external_id": "x1", "sender": {"id": "c"}, "text":
         (b'{"channel": "api", "text": ', "application/json", 400, "invalid_json"),
         (b"not json at all", "application/json", 400, "invalid_json"),
         (VALID, "text/plain", 415, "unsupported_media_type"),
-        (b'{"channel": "api", "sender": {"id": "c"}, "text": "hi"}', "application/json", 422,
-         "validation_error"),
-        (b'{"channel": "api", "external_id": "x", "sender": {"id": "c"}}', "application/json", 422,
-         "validation_error"),
-        (b'{"channel": "api", "external_id": "x", "sender": {"id": "c"}, "text": 42}',
-         "application/json", 422, "validation_error"),
-        (b'{"channel": "api", "external_id": "x", "sender": "c", "text": "hi"}',
-         "application/json", 422, "validation_error"),
+        (
+            b'{"channel": "api", "sender": {"id": "c"}, "text": "hi"}',
+            "application/json",
+            422,
+            "validation_error",
+        ),
+        (
+            b'{"channel": "api", "external_id": "x", "sender": {"id": "c"}}',
+            "application/json",
+            422,
+            "validation_error",
+        ),
+        (
+            b'{"channel": "api", "external_id": "x", "sender": {"id": "c"}, "text": 42}',
+            "application/json",
+            422,
+            "validation_error",
+        ),
+        (
+            b'{"channel": "api", "external_id": "x", "sender": "c", "text": "hi"}',
+            "application/json",
+            422,
+            "validation_error",
+        ),
         (b'["a", "list"]', "application/json", 422, "validation_error"),
-        (b'{"channel": "fax", "external_id": "x", "sender": {"id": "c"}, "text": "hi"}',
-         "application/json", 422, "validation_error"),
-        (b'{"external_id": "x", "sender": {"id": "c"}, "text": "\xff\xfe bad"}', "application/json",
-         400, "invalid_utf8"),
+        (
+            b'{"channel": "fax", "external_id": "x", "sender": {"id": "c"}, "text": "hi"}',
+            "application/json",
+            422,
+            "validation_error",
+        ),
+        (
+            b'{"external_id": "x", "sender": {"id": "c"}, "text": "\xff\xfe bad"}',
+            "application/json",
+            400,
+            "invalid_utf8",
+        ),
     ],
-    ids=["truncated", "garbage", "content-type", "no-external-id", "no-text", "text-not-string",
-         "sender-not-object", "not-an-object", "unknown-channel", "invalid-utf8"],
+    ids=[
+        "truncated",
+        "garbage",
+        "content-type",
+        "no-external-id",
+        "no-text",
+        "text-not-string",
+        "sender-not-object",
+        "not-an-object",
+        "unknown-channel",
+        "invalid-utf8",
+    ],
 )
 async def test_bad_intake_bodies_get_a_clear_4xx(
     sqlite_gateway: LiveGateway, body: bytes, content_type: str, status: int, code: str
@@ -46,11 +80,14 @@ async def test_bad_intake_bodies_get_a_clear_4xx(
 
 
 async def test_an_oversize_body_is_refused_with_413(sqlite_gateway: LiveGateway) -> None:
-    huge = b'{"channel": "api", "external_id": "big", "sender": {"id": "c"}, "text": "' + (
-        b"a" * (sqlite_gateway.settings.max_body_bytes + 10)
-    ) + b'"}'
+    huge = (
+        b'{"channel": "api", "external_id": "big", "sender": {"id": "c"}, "text": "'
+        + (b"a" * (sqlite_gateway.settings.max_body_bytes + 10))
+        + b'"}'
+    )
     async with sqlite_gateway.http.post(
-        f"{sqlite_gateway.url}/api/v1/messages", data=huge,
+        f"{sqlite_gateway.url}/api/v1/messages",
+        data=huge,
         headers={"Content-Type": "application/json"},
     ) as resp:
         assert resp.status == 413
@@ -60,7 +97,8 @@ async def test_an_oversize_body_is_refused_with_413(sqlite_gateway: LiveGateway)
 
 async def test_a_bad_wait_value_is_400(sqlite_gateway: LiveGateway) -> None:
     async with sqlite_gateway.http.post(
-        f"{sqlite_gateway.url}/api/v1/messages?wait=soon", data=VALID,
+        f"{sqlite_gateway.url}/api/v1/messages?wait=soon",
+        data=VALID,
         headers={"Content-Type": "application/json"},
     ) as resp:
         assert resp.status == 400
@@ -69,8 +107,11 @@ async def test_a_bad_wait_value_is_400(sqlite_gateway: LiveGateway) -> None:
 
 @pytest.mark.parametrize(
     ("body", "status", "code"),
-    [(b"{", 400, "invalid_json"), (b'{"text": 5}', 422, "validation_error"),
-     (b"{}", 422, "validation_error")],
+    [
+        (b"{", 400, "invalid_json"),
+        (b'{"text": 5}', 422, "validation_error"),
+        (b"{}", 422, "validation_error"),
+    ],
 )
 async def test_bad_parse_bodies_get_a_clear_4xx(
     sqlite_gateway: LiveGateway, body: bytes, status: int, code: str

@@ -20,8 +20,12 @@ async def test_health_says_ok(gateway: LiveGateway) -> None:
 
 
 async def test_post_without_wait_answers_202_with_the_message_id(gateway: LiveGateway) -> None:
-    body = {"channel": "api", "external_id": "ext-202", "sender": {"id": "c1"},
-            "text": "My parcel never arrived and it has been two weeks"}
+    body = {
+        "channel": "api",
+        "external_id": "ext-202",
+        "sender": {"id": "c1"},
+        "text": "My parcel never arrived and it has been two weeks",
+    }
     async with gateway.http.post(f"{gateway.url}/api/v1/messages", json=body) as resp:
         assert resp.status == 202
         data = await resp.json()
@@ -32,7 +36,8 @@ async def test_a_complaint_gets_a_ticket_and_an_acknowledgement_with_its_number(
     gateway: LiveGateway,
 ) -> None:
     result = await gateway.complain(
-        "My parcel never arrived, the courier says it was delivered but nobody came. Order 20261103558712"
+        "My parcel never arrived, the courier says it was delivered but nobody came. "
+        "Order 20261103558712"
     )
     ticket = result["ticket"]
     assert NUMBER.match(ticket["number"])
@@ -63,12 +68,20 @@ async def test_the_acknowledgement_is_in_the_customers_language_and_script(
     assert result["ticket"]["number"] in result["reply"]["text"]
 
 
-async def test_the_same_external_id_twice_is_one_message_and_one_ticket(gateway: LiveGateway) -> None:
-    first = await gateway.complain("The blender I bought smells of burning plastic", external_id="dup-1")
-    second = await gateway.complain("The blender I bought smells of burning plastic", external_id="dup-1")
+async def test_the_same_external_id_twice_is_one_message_and_one_ticket(
+    gateway: LiveGateway,
+) -> None:
+    first = await gateway.complain(
+        "The blender I bought smells of burning plastic", external_id="dup-1"
+    )
+    second = await gateway.complain(
+        "The blender I bought smells of burning plastic", external_id="dup-1"
+    )
     assert first["id"] == second["id"]
     assert first["ticket"]["number"] == second["ticket"]["number"]
-    async with gateway.http.get(f"{gateway.url}/api/v1/tickets?limit=50", headers=gateway.auth()) as resp:
+    async with gateway.http.get(
+        f"{gateway.url}/api/v1/tickets?limit=50", headers=gateway.auth()
+    ) as resp:
         tickets = (await resp.json())["tickets"]
     assert [t["number"] for t in tickets].count(first["ticket"]["number"]) == 1
     assert len(tickets) == 1
@@ -76,7 +89,10 @@ async def test_the_same_external_id_twice_is_one_message_and_one_ticket(gateway:
 
 async def test_concurrent_complaints_get_distinct_consecutive_serials(gateway: LiveGateway) -> None:
     results = await asyncio.gather(
-        *(gateway.complain(f"I was charged twice for order {1000 + i}, refund please") for i in range(12))
+        *(
+            gateway.complain(f"I was charged twice for order {1000 + i}, refund please")
+            for i in range(12)
+        )
     )
     numbers = sorted(r["ticket"]["number"] for r in results)
     assert len(set(numbers)) == 12
@@ -90,9 +106,23 @@ async def test_staff_read_the_ticket_with_its_messages_and_ledger(gateway: LiveG
         sender={"id": "cust-42", "name": "Li Wei", "email": "li.wei@example.com"},
     )
     ticket = await gateway.ticket(result["ticket"]["number"])
-    for field in ("number", "status", "category", "urgency", "severity", "language", "channel",
-                  "department", "assignee", "customer", "created_at", "first_response_due",
-                  "resolution_due", "messages", "events"):
+    for field in (
+        "number",
+        "status",
+        "category",
+        "urgency",
+        "severity",
+        "language",
+        "channel",
+        "department",
+        "assignee",
+        "customer",
+        "created_at",
+        "first_response_due",
+        "resolution_due",
+        "messages",
+        "events",
+    ):
         assert field in ticket
     assert ticket["channel"] == "api"
     assert ticket["severity"] in {"general", "important", "major"}
@@ -113,8 +143,9 @@ async def test_ticket_routes_need_a_valid_token(gateway: LiveGateway) -> None:
         assert (await resp.json())["error"]["code"] == "unauthorized"
     async with gateway.http.get(url, headers={"Authorization": "Bearer not-a-token"}) as resp:
         assert resp.status == 401
-    async with gateway.http.get(f"{gateway.url}/api/v1/tickets/TS-209901-999999",
-                                headers=gateway.auth()) as resp:
+    async with gateway.http.get(
+        f"{gateway.url}/api/v1/tickets/TS-209901-999999", headers=gateway.auth()
+    ) as resp:
         assert resp.status == 404
         assert (await resp.json())["error"]["code"] == "ticket_not_found"
 
@@ -139,14 +170,18 @@ async def test_ticket_list_filters_by_category_and_status(gateway: LiveGateway) 
 
 
 async def test_audit_list_pages_newest_first_with_ticket_numbers(gateway: LiveGateway) -> None:
-    sent = [await gateway.complain(f"My order {5550 + i} arrived damaged, the box was crushed")
-            for i in range(3)]
+    sent = [
+        await gateway.complain(f"My order {5550 + i} arrived damaged, the box was crushed")
+        for i in range(3)
+    ]
     url = f"{gateway.url}/api/v1/messages?channel=api&limit=2"
     async with gateway.http.get(url, headers=gateway.auth()) as resp:
         first = await resp.json()
     assert [m["id"] for m in first["messages"]] == [sent[2]["id"], sent[1]["id"]]
     assert first["messages"][0]["ticket"] == sent[2]["ticket"]["number"]
-    assert {"id", "channel", "external_id", "received_at", "ticket", "notes"} <= set(first["messages"][0])
+    assert {"id", "channel", "external_id", "received_at", "ticket", "notes"} <= set(
+        first["messages"][0]
+    )
     async with gateway.http.get(f"{url}&before={first['next']}", headers=gateway.auth()) as resp:
         second = await resp.json()
     assert [m["id"] for m in second["messages"]] == [sent[0]["id"]]
@@ -169,8 +204,9 @@ async def test_metrics_count_intake_by_channel(gateway: LiveGateway) -> None:
 
 
 async def test_model_parse_answers_the_contract_shape(gateway: LiveGateway) -> None:
-    async with gateway.http.post(f"{gateway.url}/model/parse",
-                                 json={"text": "Мне дважды списали деньги за заказ"}) as resp:
+    async with gateway.http.post(
+        f"{gateway.url}/model/parse", json={"text": "Мне дважды списали деньги за заказ"}
+    ) as resp:
         data = await resp.json()
     assert data["language"] == "ru"
     assert {"text", "intent", "intent_ranking", "urgency", "entities"} <= set(data)

@@ -23,7 +23,9 @@ def test_emails_and_phones_are_masked(raw: str, masked: str) -> None:
 
 
 def test_a_log_record_is_masked_before_formatting() -> None:
-    record = logging.LogRecord("t", logging.INFO, __file__, 1, "from %s", ("bob@example.org",), None)
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "from %s", ("bob@example.org",), None
+    )
     assert MaskingFilter().filter(record)
     assert "bob@example.org" not in JsonFormatter().format(record)
     assert "b***@example.org" in JsonFormatter().format(record)

@@ -34,12 +34,13 @@ async def test_the_serial_restarts_when_the_business_month_rolls_over(database_u
     await upgrade(database)
     before = datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC)
     after = datetime(2026, 11, 30, 16, 0, 0, tzinfo=UTC)  # midnight in Shanghai
-    async with database.write() as conn:
-        got = [
-            await next_ticket_number(conn, "TS", SHANGHAI, before),
-            await next_ticket_number(conn, "TS", SHANGHAI, before),
-            await next_ticket_number(conn, "TS", SHANGHAI, after),
+    got = await database.write(
+        lambda conn: [
+            next_ticket_number(conn, "TS", SHANGHAI, before),
+            next_ticket_number(conn, "TS", SHANGHAI, before),
+            next_ticket_number(conn, "TS", SHANGHAI, after),
         ]
+    )
     await database.dispose()
     assert got == ["TS-202611-000001", "TS-202611-000002", "TS-202612-000001"]
 
@@ -57,10 +58,11 @@ def _allocate(url: str, count: int, out: multiprocessing.Queue) -> None:  # type
         database = Database(url)
         numbers = []
         for _ in range(count):
-            async with database.write() as conn:
-                numbers.append(
-                    await next_ticket_number(conn, "TS", SHANGHAI, datetime(2026, 11, 5, tzinfo=UTC))
+            numbers.append(
+                await database.write(
+                    next_ticket_number, "TS", SHANGHAI, datetime(2026, 11, 5, tzinfo=UTC)
                 )
+            )
         await database.dispose()
         return numbers
 

@@ -11,9 +11,18 @@ import pytest
 from gateway.settings import SettingsError, load_settings
 
 CONTRACT_NAMES = (
-    "DATA_DIR", "DATABASE_URL", "REDIS_URL", "EMAIL_IMAP_URL", "EMAIL_SMTP_URL", "EMAIL_FROM",
-    "TELEGRAM_TOKEN", "TELEGRAM_API_BASE", "TELEGRAM_WEBHOOK_SECRET", "TICKET_PREFIX",
-    "TIMEZONE", "RASA_URL",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_IMAP_URL",
+    "EMAIL_SMTP_URL",
+    "EMAIL_FROM",
+    "TELEGRAM_TOKEN",
+    "TELEGRAM_API_BASE",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TICKET_PREFIX",
+    "TIMEZONE",
+    "RASA_URL",
 )
 
 
@@ -22,15 +31,23 @@ def test_defaults_are_the_embedded_ones(clean_env: None) -> None:
     assert settings.data_dir == Path("./data")
     assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
     assert settings.redis_url is None
-    assert (settings.ticket_prefix, settings.timezone, settings.port) == ("TS", "Asia/Shanghai", 8080)
+    assert (settings.ticket_prefix, settings.timezone, settings.port) == (
+        "TS",
+        "Asia/Shanghai",
+        8080,
+    )
 
 
 def test_every_contract_name_is_read_from_the_environment(
     clean_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     values = {name: f"value-{name.lower()}" for name in CONTRACT_NAMES}
-    values.update(DATABASE_URL="postgresql://u@h/db", TICKET_PREFIX="CX", TIMEZONE="Europe/Moscow",
-                  DATA_DIR="/tmp/gw")
+    values.update(
+        DATABASE_URL="postgresql://u@h/db",
+        TICKET_PREFIX="CX",
+        TIMEZONE="Europe/Moscow",
+        DATA_DIR="/tmp/gw",
+    )
     for name, value in values.items():
         monkeypatch.setenv(f"GATEWAY_{name}", value)
     settings = load_settings()
@@ -55,8 +72,12 @@ def test_the_environment_wins_over_the_toml_file(
 
 @pytest.mark.parametrize(
     ("name", "value", "words"),
-    [("TIMEZONE", "Mars/Olympus", "unknown time zone"), ("TICKET_PREFIX", "ts-1", "upper-case"),
-     ("PORT", "eighty", "PORT"), ("DATABASE_URL", "mysql://x", "sqlite+aiosqlite")],
+    [
+        ("TIMEZONE", "Mars/Olympus", "unknown time zone"),
+        ("TICKET_PREFIX", "ts-1", "upper-case"),
+        ("PORT", "eighty", "PORT"),
+        ("DATABASE_URL", "mysql://x", "sqlite+aiosqlite"),
+    ],
 )
 def test_a_bad_value_stops_start_up_with_a_message_naming_it(
     clean_env: None, monkeypatch: pytest.MonkeyPatch, name: str, value: str, words: str
@@ -71,8 +92,14 @@ def test_a_bad_value_stops_start_up_with_a_message_naming_it(
 def test_the_cli_exits_2_on_a_bad_setting(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "db", "upgrade"],
-        env={"GATEWAY_TIMEZONE": "Nowhere/Land", "GATEWAY_DATA_DIR": str(tmp_path), "PATH": "/usr/bin"},
-        capture_output=True, text=True, timeout=60,
+        env={
+            "GATEWAY_TIMEZONE": "Nowhere/Land",
+            "GATEWAY_DATA_DIR": str(tmp_path),
+            "PATH": "/usr/bin",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "GATEWAY_TIMEZONE" in done.stderr

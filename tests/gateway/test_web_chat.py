@@ -10,7 +10,9 @@ import aiohttp
 from tests.conftest import LiveGateway
 
 
-async def _next(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 10) -> dict[str, Any]:
+async def _next(
+    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 10
+) -> dict[str, Any]:
     while True:
         frame = await asyncio.wait_for(ws.receive_json(), timeout)
         if frame["type"] == kind:
@@ -19,7 +21,9 @@ async def _next(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float =
 
 async def test_a_chat_complaint_gets_the_acknowledgement_as_a_frame(gateway: LiveGateway) -> None:
     async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
-        await ws.send_json({"type": "message", "text": "Мой заказ не доставили уже две недели", "id": "m1"})
+        await ws.send_json(
+            {"type": "message", "text": "Мой заказ не доставили уже две недели", "id": "m1"}
+        )
         session = await _next(ws, "session")
         received = await _next(ws, "received")
         reply = await _next(ws, "reply")
@@ -42,7 +46,9 @@ async def test_a_session_resumes_and_gets_what_was_kept_while_away(gateway: Live
     # reply to it has nobody to go to and must be kept.
     async with gateway.http.ws_connect(f"{gateway.url}/ws/chat?session={token}") as ws:
         assert (await _next(ws, "session"))["resumed"] is True
-        await ws.send_json({"type": "message", "text": "订单号是 20261103558712", "id": "follow-up"})
+        await ws.send_json(
+            {"type": "message", "text": "订单号是 20261103558712", "id": "follow-up"}
+        )
         await _next(ws, "received")
     await asyncio.sleep(0.5)
     async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
@@ -65,7 +71,9 @@ async def test_the_same_client_message_id_twice_is_stored_once(gateway: LiveGate
     assert second["duplicate"] is True
 
 
-async def test_bad_frames_get_error_frames_and_the_socket_stays_open(sqlite_gateway: LiveGateway) -> None:
+async def test_bad_frames_get_error_frames_and_the_socket_stays_open(
+    sqlite_gateway: LiveGateway,
+) -> None:
     async with sqlite_gateway.http.ws_connect(f"{sqlite_gateway.url}/ws/chat") as ws:
         await ws.send_str("{not json")
         assert (await _next(ws, "error"))["error"]["code"] == "invalid_json"

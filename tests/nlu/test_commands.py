@@ -72,7 +72,9 @@ def test_parse_handles_crlf_and_a_missing_final_newline(
 
 
 def test_parse_language_hint_option(monkeypatch: pytest.MonkeyPatch, small_data_dir: Path) -> None:
-    _, out = run(monkeypatch, small_data_dir, "你好\n".encode(), "nlu", "parse", "--language-hint", "zh-HK")
+    _, out = run(
+        monkeypatch, small_data_dir, "你好\n".encode(), "nlu", "parse", "--language-hint", "zh-HK"
+    )
     assert json.loads(out)["language"] == "zh-Hant"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from nlu.entities import EntityExtractor
@@ -95,4 +97,4 @@ def test_offsets_count_characters_not_bytes(extractor: EntityExtractor) -> None:
 def test_entities_never_overlap(extractor: EntityExtractor) -> None:
     entities = extractor.extract("TS-202611-000123 20261103558712 +86 138 1234 5678 ¥20261103")
     spans = sorted((e.start, e.end) for e in entities)
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))

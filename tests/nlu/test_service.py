@@ -95,14 +95,7 @@ async def test_watcher_picks_up_a_new_version_while_parsing(
     service.load()
     before = service.model_version
     task = service.start_watching(interval=0.05)
-    newer = NluModel(
-        "29990101T000000000Z-00000000",
-        small_model.vectoriser,
-        small_model.intent_head,
-        small_model.urgency_head,
-        small_model.tables,
-        small_model.manifest,
-    )
+    newer = small_model.renamed("29990101T000000000Z-00000000")
     await asyncio.to_thread(ModelStore(small_data_dir / "models").save, newer)
     for _ in range(200):
         for text in MESSAGES:

@@ -9,17 +9,6 @@ from nlu.store import KEEP_VERSIONS, MANIFEST_FILE, ModelStore
 from nlu.trainer import new_version
 
 
-def renamed(model: NluModel, version: str) -> NluModel:
-    return NluModel(
-        version,
-        model.vectoriser,
-        model.intent_head,
-        model.urgency_head,
-        model.tables,
-        dict(model.manifest, version=version),
-    )
-
-
 def test_save_and_load_round_trip(tmp_path: Path, small_model: NluModel) -> None:
     store = ModelStore(tmp_path)
     store.save(small_model)
@@ -36,7 +25,7 @@ def test_newest_version_wins_and_old_ones_are_pruned(tmp_path: Path, small_model
     store = ModelStore(tmp_path)
     names = [f"2026010{i}T000000000Z-abcdef01" for i in range(1, 8)]
     for name in names:
-        store.save(renamed(small_model, name))
+        store.save(small_model.renamed(name))
     assert store.latest() == names[-1]
     assert store.versions() == names[-KEEP_VERSIONS:]
 

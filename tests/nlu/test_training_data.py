@@ -71,7 +71,7 @@ def test_fingerprint_ignores_order_but_not_content(tmp_path: Path) -> None:
 def test_broken_yaml_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("nlu: [unclosed\n", encoding="utf-8")
-    with pytest.raises(TrainingDataError, match="bad.yml"):
+    with pytest.raises(TrainingDataError, match=r"bad\.yml"):
         read_training_data(tmp_path)
 
 

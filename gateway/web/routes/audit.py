@@ -18,10 +18,11 @@ async def list_messages(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", 50, 1, 500)
     before = query_int(request, "before", 0, 0, 2**62) or None
     zone = request.app[SETTINGS].zone
-    async with request.app[DATABASE].read() as conn:
-        page, next_cursor = await list_for_audit(
+    page, next_cursor = await request.app[DATABASE].read(
+        lambda conn: list_for_audit(
             conn, channel=request.query.get("channel") or None, limit=limit, before=before
         )
+    )
     for item in page:
         item["received_at"] = item["received_at"].astimezone(zone).isoformat()
         item["notes"] = item["notes"] or []

@@ -15,8 +15,7 @@ routes = web.RouteTableDef()
 async def healthz(request: web.Request) -> web.Response:
     """200 when a message posted now would be stored."""
     try:
-        async with request.app[DATABASE].read() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+        await request.app[DATABASE].read(lambda conn: conn.execute(sa.text("SELECT 1")))
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
     return web.json_response({"status": "ok"})
@@ -25,4 +24,6 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     body = request.app[METRICS].render()
-    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    return web.Response(
+        body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+    )

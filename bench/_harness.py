@@ -1,0 +1,109 @@
+"""Helpers shared by the benchmarks: processes, ports, load and percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gateway(data_dir: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
+    full_env = {
+        **os.environ,
+        "GATEWAY_DATA_DIR": str(data_dir),
+        "GATEWAY_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "run", "--port", str(port)],
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+async def wait_healthy(url: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(f"{url}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not become healthy")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's high-water resident set size (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("VmHWM not found")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+async def closed_loop(
+    request: Callable[[aiohttp.ClientSession, int], Awaitable[None]],
+    *,
+    concurrency: int,
+    seconds: float,
+) -> float:
+    """Keeps `concurrency` requests in flight for `seconds`; returns completed requests/s."""
+    counter = iter(range(10**9))
+    done = 0
+    stop_at = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def user() -> None:
+            nonlocal done
+            while time.perf_counter() < stop_at:
+                await request(http, next(counter))
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        return done / (time.perf_counter() - started)
+
+
+async def open_loop(
+    request: Callable[[aiohttp.ClientSession, int], Awaitable[None]],
+    *,
+    rate: float,
+    seconds: float,
+) -> list[float]:
+    """Starts requests at a steady `rate` per second; returns each one's latency in seconds."""
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+        async def timed(n: int) -> None:
+            started = time.perf_counter()
+            await request(http, n)
+            latencies.append(time.perf_counter() - started)
+
+        tasks = []
+        begin = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(timed(n)))
+        await asyncio.gather(*tasks)
+    return latencies

@@ -1,0 +1,19 @@
+"""The baseline: a bare aiohttp handler that reads the same JSON body and answers it."""
+
+from __future__ import annotations
+
+import sys
+
+from aiohttp import web
+
+
+async def handle(request: web.Request) -> web.Response:
+    body = await request.json()
+    return web.json_response({"id": 1, "ticket": None, "reply": {"text": body["text"]}})
+
+
+if __name__ == "__main__":
+    app = web.Application()
+    app.router.add_post("/api/v1/messages", handle)
+    app.router.add_get("/healthz", lambda _r: web.json_response({"status": "ok"}))
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)

