@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from nlu.intents import URGENCY_LEVELS, urgency_rank
 from nlu.normalise import bounded, fold, fold_entry
-from nlu.vocabulary import compile_regexes, lookup_regex
+from nlu.vocabulary import combine, compile_regexes, lookup_regex
 
 _TABLE_NAME = re.compile(r"^(?P<level>[a-z]+)\.(?P<reason>[a-z_]+)$")
 
@@ -58,7 +58,7 @@ class SignalMatcher:
                 patterns.append(lookup)
             # Regex entries see folded text too, so an explicit "ё" in them is folded as well.
             sources = [s.replace("ё", "е").replace("Ё", "Е") for s in regexes.get(name, ())]
-            patterns.extend(compile_regexes(name, sources, re.IGNORECASE))
+            patterns.extend(combine(compile_regexes(name, sources, re.IGNORECASE), re.IGNORECASE))
             if patterns:
                 self._tables.append((Signal(level, reason), patterns))
 

@@ -77,3 +77,28 @@ def compile_regexes(name: str, sources: Iterable[str], flags: int = 0) -> list[r
         except re.error as exc:
             log.warning("skipping invalid regex in %s: %r (%s)", name, source, exc)
     return compiled
+
+
+def combine(patterns: Iterable[re.Pattern[str]], flags: int = 0) -> list[re.Pattern[str]]:
+    """As few patterns as possible that together match what ``patterns`` match.
+
+    One search of an alternation is much cheaper than one search per entry; entries that
+    cannot join one (inline global flags, or numbered backreferences that would shift) keep
+    their own pattern.
+    """
+    alone: list[re.Pattern[str]] = []
+    joinable: list[str] = []
+    for p in patterns:
+        if p.pattern.startswith("(?") and re.match(r"\(\?[aiLmsux]+\)", p.pattern):
+            alone.append(p)
+        elif re.search(r"\\[1-9]|\(\?P=", p.pattern):
+            alone.append(p)
+        else:
+            joinable.append(p.pattern)
+    if not joinable:
+        return alone
+    try:
+        joined = re.compile("|".join(f"(?:{source})" for source in joinable), flags)
+    except re.error:  # e.g. duplicate group names across entries
+        return alone + [re.compile(source, flags) for source in joinable]
+    return [joined, *alone]

@@ -8,11 +8,14 @@ every render and picks up the change.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).with_name("templates")
 REPLY_LANGUAGES = ("en", "ru", "zh-Hans", "zh-Hant")
@@ -52,27 +55,41 @@ def _number(value: float) -> str:
 
 
 class ReplyTemplates:
-    """Renders replies; admin overrides win over the shipped templates."""
+    """Renders replies; an admin's override file wins over the shipped template."""
 
     def __init__(self, override_dir: Path | None = None) -> None:
-        loaders: list[jinja2.BaseLoader] = []
-        if override_dir is not None:
-            loaders.append(jinja2.FileSystemLoader(str(override_dir)))
-        loaders.append(jinja2.FileSystemLoader(str(SHIPPED_DIR)))
-        self._env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=False,  # plain text; each channel escapes for its own markup
-            auto_reload=True,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters["number"] = _number
-        self._env.globals["ru_plural"] = russian_plural
+        self._override_dir = override_dir
+        self._shipped = _environment(SHIPPED_DIR)
+        self._overrides = _environment(override_dir) if override_dir is not None else None
 
     def render(self, name: str, language: str | None, **context: Any) -> str:
         """Renders reply `name` in the customer's language and script (English fallback)."""
-        template = self._env.get_template(f"{reply_language(language)}/{name}.txt.j2")
+        path = f"{reply_language(language)}/{name}.txt.j2"
+        # Looked up on every render, so adding or removing an override takes effect at once
+        # (Jinja's auto_reload alone only notices changes to the file it loaded first).
+        text = None
+        if self._overrides is not None and self._override_dir is not None:
+            if (self._override_dir / path).is_file():
+                try:
+                    text = self._overrides.get_template(path).render(**context)
+                except jinja2.TemplateError:
+                    # A broken override must not stop acknowledgements: fall back and say so.
+                    log.exception("reply template override %s is broken; using the shipped one", path)
+        if text is None:
+            text = self._shipped.get_template(path).render(**context)
         # Optional lines that render empty would leave blank lines behind.
-        return re.sub(r"\n\s*\n", "\n", template.render(**context)).strip()
+        return re.sub(r"\n\s*\n", "\n", text).strip()
+
+
+def _environment(folder: Path) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=False,  # plain text; each channel escapes for its own markup
+        auto_reload=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["number"] = _number
+    environment.globals["ru_plural"] = russian_plural
+    return environment
