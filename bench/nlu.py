@@ -71,15 +71,38 @@ def sample_messages(count: int, seed: int = 7) -> list[str]:
 
 
 def run_subprocess(command: list[str], stdin: bytes, env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak RSS (KiB) of one child process.
+
+    The child reports its own peak RSS on exit.
+    """
+    report = tempfile.NamedTemporaryFile(suffix=".rss", delete=False)
+    report.close()
     started = time.perf_counter()
-    done = subprocess.run(command, input=stdin, capture_output=True, env=env, check=True)
+    done = subprocess.run(
+        _with_rss(command, report.name), input=stdin, capture_output=True, env=env, check=True
+    )
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if not done.stdout:
         raise RuntimeError(done.stderr.decode(errors="replace"))
-    return elapsed, max(peak, before)
+    peak = int(Path(report.name).read_text() or 0)  # KiB
+    os.unlink(report.name)
+    return elapsed, peak
+
+
+def _with_rss(command: list[str], report: str) -> list[str]:
+    """``python -c CODE`` rewritten to write its peak RSS (KiB) to ``report`` at exit."""
+    if command[:2] != [sys.executable, "-c"]:
+        return command  # a console script: RSS not measured
+    # VmHWM, not getrusage: Linux carries ru_maxrss over from the forked (large) parent.
+    prologue = (
+        "import atexit\n"
+        "def _peak():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        f"            open({report!r}, 'w').write(line.split()[1])\n"
+        "atexit.register(_peak)\n"
+    )
+    return [sys.executable, "-c", prologue + command[2], *command[3:]]
 
 
 def main() -> int:

@@ -36,6 +36,21 @@ class Outcome:
     opened_ticket: bool = False
     notes: list[str] = field(default_factory=list)
 
+    def as_result(self, message_id: int) -> dict[str, Any]:
+        """The intake route's answer for this message."""
+        ticket = None
+        if self.ticket is not None:
+            ticket = {
+                "number": self.ticket.number,
+                "category": self.ticket.category,
+                "urgency": self.ticket.urgency,
+                "severity": self.ticket.severity,
+                "department": self.ticket.department,
+                "status": self.ticket.status,
+            }
+        reply = {"text": self.reply_text} if self.reply_text else None
+        return {"id": message_id, "ticket": ticket, "reply": reply}
+
 
 class MessageHandler:
     def __init__(self, desk: TicketDesk, replies: ReplyTemplates, settings: Settings) -> None:
@@ -44,22 +59,19 @@ class MessageHandler:
         self._settings = settings
 
     def apply(
-        self, conn: Connection, message: sa.Row[Any], parsed: dict[str, Any], now: datetime
+        self, conn: Connection, message_id: int, parsed: dict[str, Any], now: datetime
     ) -> Outcome | None:
-        """Handles a stored message once; None if another worker already did."""
-        intent = (parsed.get("intent") or {}).get("name")
-        claimed = conn.execute(
-            sa.update(messages)
-            .where(messages.c.id == message.id, messages.c.stage == STAGE_STORED)
-            .values(
-                stage=STAGE_DONE,
-                language=parsed.get("language"),
-                intent=intent,
-                parse=parsed or None,
-            )
-        )
-        if claimed.rowcount == 0:
+        """Handles a stored message once; None if another worker already did.
+
+        The message row is locked first (PostgreSQL; SQLite has one writer anyway), so a
+        second process handling the same message waits here and then finds it done.
+        """
+        message = conn.execute(
+            sa.select(messages).where(messages.c.id == message_id).with_for_update()
+        ).first()
+        if message is None or message.stage != STAGE_STORED:
             return None
+        intent = (parsed.get("intent") or {}).get("name")
         customer_id = conversations.resolve_customer(conn, message, now)
         conversation = conversations.resolve_conversation(conn, message, customer_id, now)
         language = parsed.get("language") or conversation.language or message.language_hint or "en"
@@ -119,12 +131,18 @@ class MessageHandler:
                 dedupe_key=f"reply:{message.id}",
                 metadata={"language": language},
             )
-        if outcome.notes:
-            conn.execute(
-                sa.update(messages)
-                .where(messages.c.id == message.id)
-                .values(notes=[*(message.notes or []), *outcome.notes])
+        conn.execute(
+            sa.update(messages)
+            .where(messages.c.id == message.id)
+            .values(
+                stage=STAGE_DONE,
+                language=parsed.get("language"),
+                intent=intent,
+                parse=parsed or None,
+                ticket_id=outcome.ticket.id if outcome.ticket else None,
+                notes=[*(message.notes or []), *outcome.notes],
             )
+        )
         return outcome
 
     def _complaint(

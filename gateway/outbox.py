@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,7 @@ class OutboxWorker:
         self._clock = clock
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
+        self._next_backlog_count = 0.0
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -84,7 +86,9 @@ class OutboxWorker:
             # Rows of one conversation never share a pass, so sending in parallel keeps order.
             results = await asyncio.gather(*(self._send(r, numbers) for r in claimed))
             await self._db.write(self._record_all, list(zip(claimed, results, strict=True)))
-        self._metrics.outbox_backlog.set(await self._db.read(rows.backlog))
+        if time.monotonic() >= self._next_backlog_count:
+            self._next_backlog_count = time.monotonic() + 1.0  # a gauge needs no more
+            self._metrics.outbox_backlog.set(await self._db.read(rows.backlog))
         return len(claimed)
 
     async def _send(self, row: Any, numbers: dict[int, str]) -> Delivery:
@@ -109,15 +113,19 @@ class OutboxWorker:
             return Delivery.later(f"{type(exc).__name__}: {exc}")
 
     def _record_all(self, conn: Connection, results: list[tuple[Any, Delivery]]) -> None:
+        plain_successes = [row.id for row, d in results if d.delivered and d.external_ref is None]
+        rows.mark_sent_many(conn, plain_successes, self._clock())
         for row, delivery in results:
-            self._record(conn, row, delivery)
+            if delivery.delivered:
+                self._metrics.outbox_sent.labels(row.channel).inc()
+                if delivery.external_ref is not None:
+                    rows.mark_sent(conn, row.id, self._clock(), delivery.external_ref)
+            else:
+                self._record_failure(conn, row, delivery)
 
-    def _record(self, conn: Connection, row: Any, delivery: Delivery) -> None:
+    def _record_failure(self, conn: Connection, row: Any, delivery: Delivery) -> None:
         now = self._clock()
-        if delivery.delivered:
-            rows.mark_sent(conn, row.id, now, delivery.external_ref)
-            self._metrics.outbox_sent.labels(row.channel).inc()
-        elif delivery.parked:
+        if delivery.parked:
             rows.park(conn, row.id, delivery.error or "recipient not connected")
         elif delivery.retry and row.attempts < self._settings.outbox_max_attempts:
             delay = self.backoff(row.attempts, delivery.retry_after)

@@ -41,13 +41,14 @@ class TicketSummary:
 
 class TicketDesk(Protocol):
     def open_ticket(self, conn: Connection, request: TicketRequest, now: datetime) -> TicketSummary:
-        """Numbers, grades, routes and records a new ticket inside the caller's transaction."""
+        """Numbers, grades, routes and records a new ticket inside the caller's transaction
+        (the caller links the message to it)."""
         ...
 
     def add_customer_message(
         self, conn: Connection, ticket_id: int, message_id: int, now: datetime
     ) -> TicketSummary | None:
-        """Attaches a follow-up message to an open ticket; None when the ticket is closed."""
+        """Records a follow-up message on an open ticket; None when the ticket is closed."""
         ...
 
     def find_for_customer(

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import messages, ticket_events, tickets
+from gateway.db.schema import ticket_events, tickets
 from gateway.ports import TicketRequest, TicketSummary
 from gateway.settings import Settings
 from handoff.numbering import next_ticket_number
@@ -31,7 +31,7 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _summary(row: sa.Row[Any]) -> TicketSummary:
+def _summary(row: Any) -> TicketSummary:
     return TicketSummary(
         id=int(row.id),
         number=row.number,
@@ -113,7 +113,6 @@ class TicketDesk:
                 ),
             ],
         )
-        _link_message(conn, request.message_id, int(ticket_id))
         return TicketSummary(
             id=int(ticket_id),
             number=number,
@@ -133,7 +132,6 @@ class TicketDesk:
         row = (conn.execute(sa.select(*_SUMMARY_COLUMNS).where(tickets.c.id == ticket_id))).first()
         if row is None or row.status not in OPEN_STATUSES:
             return None
-        _link_message(conn, message_id, ticket_id)
         self.record_event(
             conn, ticket_id, "customer_message", "customer", {"message_id": message_id}, now
         )
@@ -164,7 +162,3 @@ def _event(
     ticket_id: int, type_: str, actor: str, at: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
     return {"ticket_id": ticket_id, "type": type_, "actor": actor, "at": at, "data": data}
-
-
-def _link_message(conn: Connection, message_id: int, ticket_id: int) -> None:
-    conn.execute(sa.update(messages).where(messages.c.id == message_id).values(ticket_id=ticket_id))

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -110,28 +111,56 @@ def run_parse(args: argparse.Namespace, data_dir: Path) -> int:
     out = sys.stdout.buffer
     # Someone typing expects each answer at once; a pipe is answered a batch at a time.
     batch_size = 1 if sys.stdin.isatty() else PARSE_BATCH
-    batch: list[tuple[str, str | None]] = []
 
-    def flush() -> None:
+    def write(batch: list[tuple[str, str | None]], embeddings: Any) -> None:
         texts = [text for text, _ in batch]
         hints = [hint or default_hint for _, hint in batch]
         try:
-            results = [r.to_dict() for r in model.parse_many(texts, hints)]
+            results = [r.to_dict() for r in model.parse_many(texts, hints, embeddings=embeddings)]
         except Exception:  # retry one by one so one bad message loses only itself
-            results = [
-                _parse_one(model, text, hint) for text, hint in zip(texts, hints, strict=True)
-            ]
+            pairs = zip(texts, hints, strict=True)
+            results = [_parse_one(model, text, hint) for text, hint in pairs]
         for result in results:
             out.write(_dump(result))
         out.flush()
-        batch.clear()
 
-    for message in read_messages(sys.stdin.buffer):
-        batch.append(message)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    if batch_size == 1:
+        for batch in _batches(read_messages(sys.stdin.buffer), batch_size):
+            write(batch, None)
+        return 0
+    # Pipeline: while batch k is parsed here, batch k+1 is embedded in a worker thread
+    # (the sentence encoder's numpy work runs outside the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu-embed") as pool:
+        pending: tuple[list[tuple[str, str | None]], Future[Any]] | None = None
+        for batch in _batches(read_messages(sys.stdin.buffer), batch_size):
+            future = pool.submit(model.embed_many, [text for text, _ in batch])
+            if pending is not None:
+                write(pending[0], _result_or_none(pending[1]))
+            pending = (batch, future)
+        if pending is not None:
+            write(pending[0], _result_or_none(pending[1]))
     return 0
+
+
+def _batches(
+    messages: Iterator[tuple[str, str | None]], size: int
+) -> Iterator[list[tuple[str, str | None]]]:
+    batch: list[tuple[str, str | None]] = []
+    for message in messages:
+        batch.append(message)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _result_or_none(future: Future[Any]) -> Any:
+    try:
+        return future.result()
+    except Exception:  # embeddings failed: parse_many embeds (or falls back) itself
+        log.exception("embedding a batch failed")
+        return None
 
 
 def _parse_one(model: Any, text: str, hint: str | None) -> dict[str, Any]:

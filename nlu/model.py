@@ -131,30 +131,45 @@ class NluModel:
             dense = encoder.encode([embedding_text(sample)])[0]
         return self._parse(text, sample, language_hint, intent, dense)
 
+    def embed_many(self, texts: Sequence[str]) -> list[FloatArray | None]:
+        """Sentence embeddings of ``texts`` in one batch (None where blank or unavailable).
+
+        Separate from :meth:`parse_many` so a caller can embed the next batch in another
+        thread while this one is parsed (the encoder's numpy work releases the GIL).
+        """
+        out: list[FloatArray | None] = [None] * len(texts)
+        encoder = self._encoder()
+        live = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        if encoder is not None and live:
+            vectors = encoder.encode([embedding_text(encodable(bounded(texts[i]))) for i in live])
+            for row, i in enumerate(live):
+                out[i] = vectors[row]
+        return out
+
     def parse_many(
-        self, texts: Sequence[str], language_hint: str | Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        language_hint: str | Sequence[str | None] | None = None,
+        *,
+        embeddings: Sequence[FloatArray | None] | None = None,
     ) -> list[ParseResult]:
         """:meth:`parse` for each text, in order, embedding them in one batch (faster).
 
-        ``language_hint`` is one hint for all texts or one per text.
+        ``language_hint`` is one hint for all texts or one per text; ``embeddings`` are
+        :meth:`embed_many`'s answer for ``texts`` when the caller computed it already.
         """
         hints: Sequence[str | None] = (
             [language_hint] * len(texts)
             if language_hint is None or isinstance(language_hint, str)
             else language_hint
         )
-        live = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        samples = {i: encodable(bounded(texts[i])) for i in live}
-        dense: dict[int, FloatArray] = {}
-        encoder = self._encoder()
-        if encoder is not None and live:
-            vectors = encoder.encode([embedding_text(samples[i]) for i in live])
-            dense = {i: vectors[row] for row, i in enumerate(live)}
+        if embeddings is None:
+            embeddings = self.embed_many(texts)
         return [
-            self._parse(texts[i], samples[i], hints[i], None, dense.get(i))
-            if i in samples
+            self._parse(text, encodable(bounded(text)), hint, None, dense)
+            if isinstance(text, str) and text.strip()
             else ParseResult.empty()
-            for i in range(len(texts))
+            for text, hint, dense in zip(texts, hints, embeddings, strict=True)
         ]
 
     def _parse(

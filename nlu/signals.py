@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from nlu.intents import URGENCY_LEVELS, urgency_rank
 from nlu.normalise import bounded, fold, fold_entry
-from nlu.vocabulary import combine, compile_regexes, lookup_regex
+from nlu.vocabulary import LookupIndex, combine, compile_regexes
 
 _TABLE_NAME = re.compile(r"^(?P<level>[a-z]+)\.(?P<reason>[a-z_]+)$")
 
@@ -45,35 +45,38 @@ class SignalMatcher:
         lookups: Mapping[str, Sequence[str]],
         regexes: Mapping[str, Sequence[str]],
     ) -> None:
-        self._tables: list[tuple[Signal, list[re.Pattern[str]]]] = []
         names = sorted(
             set(signal_tables(lookups)) | set(signal_tables(regexes)),
             key=lambda n: (-urgency_rank(n.split(".")[0]), n),
         )
-        for name in names:
+        self._signals: list[Signal] = []
+        self._regexes: list[tuple[int, list[re.Pattern[str]]]] = []
+        entries: list[tuple[int, list[str]]] = []
+        for i, name in enumerate(names):
             level, reason = name.split(".", 1)
-            patterns = []
-            lookup = lookup_regex(fold_entry(e) for e in lookups.get(name, ()))
-            if lookup is not None:
-                patterns.append(lookup)
+            self._signals.append(Signal(level, reason))
+            entries.append((i, [fold_entry(e) for e in lookups.get(name, ())]))
             # Regex entries see folded text too, so an explicit "ё" in them is folded as well.
             sources = [s.replace("ё", "е").replace("Ё", "Е") for s in regexes.get(name, ())]
-            patterns.extend(combine(compile_regexes(name, sources, re.IGNORECASE), re.IGNORECASE))
+            patterns = combine(compile_regexes(name, sources, re.IGNORECASE), re.IGNORECASE)
             if patterns:
-                self._tables.append((Signal(level, reason), patterns))
+                self._regexes.append((i, patterns))
+        self._lookups = LookupIndex(entries)
 
     @property
     def table_count(self) -> int:
         """How many signal tables are loaded."""
-        return len(self._tables)
+        return len(self._signals)
 
     def match(self, text: str) -> list[Signal]:
         """Signals found in ``text``, most urgent level first."""
-        folded = fold(bounded(text))
-        return self.match_folded(folded)
+        return self.match_folded(fold(bounded(text)))
 
     def match_folded(self, folded: str) -> list[Signal]:
         """:meth:`match` for text already passed through :func:`nlu.normalise.fold`."""
-        return [
-            signal for signal, patterns in self._tables if any(p.search(folded) for p in patterns)
-        ]
+        text = " ".join(folded.split())
+        found = self._lookups.tables_found(text)
+        for i, patterns in self._regexes:
+            if i not in found and any(p.search(text) for p in patterns):
+                found.add(i)
+        return [self._signals[i] for i in sorted(found)]

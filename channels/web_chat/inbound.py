@@ -69,8 +69,9 @@ class WebChatInput:
                 kind = data.get("type")
                 if token is None:
                     wanted = data.get("session") if kind == "hello" else None
-                    token = wanted if is_session_token(wanted) else provisional
-                    await self._open(ws, token, resumed=token == wanted)
+                    resumed = is_session_token(wanted)
+                    token = str(wanted) if resumed else provisional
+                    await self._open(ws, token, resumed=resumed)
                 if kind == "hello":
                     profile = _profile(data)
                 elif kind == "message":

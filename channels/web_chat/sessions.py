@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from collections import defaultdict
+from typing import TypeGuard
 
 from aiohttp import WSCloseCode, web
 
@@ -16,7 +17,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def is_session_token(value: object) -> bool:
+def is_session_token(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _TOKEN_SHAPE.fullmatch(value) is not None
 
 

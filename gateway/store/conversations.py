@@ -23,23 +23,28 @@ class Conversation:
 
 def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> int:
     """The customer behind a stored message, created on first contact through a channel."""
-    customer_id = conn.scalar(
-        sa.select(customer_identities.c.customer_id).where(
+    known = conn.execute(
+        sa.select(customers.c.id, customers.c.name, customers.c.email, customers.c.phone)
+        .join(customer_identities, customer_identities.c.customer_id == customers.c.id)
+        .where(
             customer_identities.c.channel == message.channel,
             customer_identities.c.sender_id == message.sender_id,
         )
-    )
-    if customer_id is not None:
-        conn.execute(
-            sa.update(customers)
-            .where(customers.c.id == customer_id)
-            .values(
-                name=sa.func.coalesce(message.sender_name, customers.c.name),
-                email=sa.func.coalesce(message.sender_email, customers.c.email),
-                phone=sa.func.coalesce(message.sender_phone, customers.c.phone),
+    ).first()
+    if known is not None:
+        # Keep what the customer told us last, without a write when nothing is new.
+        fresh = {
+            field: value
+            for field, value in (
+                ("name", message.sender_name),
+                ("email", message.sender_email),
+                ("phone", message.sender_phone),
             )
-        )
-        return int(customer_id)
+            if value and value != getattr(known, field)
+        }
+        if fresh:
+            conn.execute(sa.update(customers).where(customers.c.id == known.id).values(**fresh))
+        return int(known.id)
     customer_id = conn.scalar(
         sa.insert(customers)
         .values(
@@ -55,7 +60,7 @@ def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> i
             channel=message.channel, sender_id=message.sender_id, customer_id=customer_id
         )
     )
-    return int(customer_id)  # type: ignore[arg-type]
+    return int(customer_id)
 
 
 def resolve_conversation(
@@ -80,7 +85,7 @@ def resolve_conversation(
             )
             .returning(conversations.c.id)
         )
-        return Conversation(int(conversation_id), customer_id, None, None, "bot")  # type: ignore[arg-type]
+        return Conversation(int(conversation_id), customer_id, None, None, "bot")
     return Conversation(
         id=int(row.id),
         customer_id=int(row.customer_id),

@@ -107,6 +107,15 @@ def mark_sent(conn: Connection, row_id: int, now: datetime, external_ref: str | 
     )
 
 
+def mark_sent_many(conn: Connection, row_ids: list[int], now: datetime) -> None:
+    if row_ids:
+        conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id.in_(row_ids))
+            .values(status=SENT, sent_at=now, lease_until=None, last_error=None)
+        )
+
+
 def mark_retry(conn: Connection, row_id: int, at: datetime, error: str) -> None:
     conn.execute(
         sa.update(outbox)

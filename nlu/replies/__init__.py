@@ -74,7 +74,9 @@ class ReplyTemplates:
                     text = self._overrides.get_template(path).render(**context)
                 except jinja2.TemplateError:
                     # A broken override must not stop acknowledgements: fall back and say so.
-                    log.exception("reply template override %s is broken; using the shipped one", path)
+                    log.exception(
+                        "reply template override %s is broken; using the shipped one", path
+                    )
         if text is None:
             text = self._shipped.get_template(path).render(**context)
         # Optional lines that render empty would leave blank lines behind.

@@ -20,7 +20,11 @@ def cli(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Comp
     env.pop("GATEWAY_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "gateway.cli", *args],
-        env=env, input=stdin, capture_output=True, text=True, timeout=600,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -61,7 +65,10 @@ def test_config_file_is_read_wherever_the_option_stands(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     done = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "db", "upgrade", "--config", str(config)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "from-toml" / "gateway.db").is_file()
