@@ -12,7 +12,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 ReplyListener = Callable[[], None]
 
 QUEUE_LIMIT = 10_000
+BATCH_SIZE = 32
 
 
 class IntakePipeline:
@@ -126,19 +130,23 @@ class IntakePipeline:
             return False
 
     async def run_worker(self) -> None:
+        """Takes what is queued, up to a batch, and processes it; survives any failure."""
         while True:
-            message_id = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH_SIZE and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self.process(message_id)
+                await self.process_batch(batch)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The message stays stored and is retried by the sweep; the worker lives on.
+                # The messages stay stored and are retried by the sweep; the worker lives on.
                 self._metrics.errors.labels("pipeline").inc()
-                log.exception("processing message %s failed", message_id)
+                log.exception("processing messages %s failed", batch)
             finally:
-                self._inflight.discard(message_id)
-                self._queue.task_done()
+                for message_id in batch:
+                    self._inflight.discard(message_id)
+                    self._queue.task_done()
 
     async def sweep(self, interval: float = 10.0) -> None:
         """Re-queues stored messages nobody finished (a full queue, a failed step)."""
@@ -153,22 +161,65 @@ class IntakePipeline:
                 self._metrics.errors.labels("sweep").inc()
                 log.exception("pipeline sweep failed")
 
-    async def process(self, message_id: int) -> Outcome | None:
-        fresh = self._fresh.pop(message_id, None)
-        if fresh is None:  # resumed after a restart, or retried by the sweep
-            row = await self._db.read(message_store.load_message, message_id)
-            if row is None or row.stage == message_store.STAGE_DONE:
-                self._done(message_id)
-                return None
-            fresh = (row.text, row.language_hint)
-        text, hint = fresh
-        parsed = (
-            (await self._parser.parse(text, language_hint=hint)).to_dict() if text.strip() else {}
+    async def process_batch(self, message_ids: list[int]) -> None:
+        """Parses the messages together, then handles them in one transaction (falling back
+        to one transaction each if the batch fails, so one bad message holds up no other)."""
+        work = await self._texts(message_ids)
+        if not work:
+            return
+        live = [i for i, (_, text, _) in enumerate(work) if text.strip()]
+        results = await self._parser.parse_batch(
+            [work[i][1] for i in live], [work[i][2] for i in live]
         )
-        outcome = await self._db.write(self._handler.apply, message_id, parsed, self._clock())
-        if outcome is not None and message_id in self._waiters:
-            self._results[message_id] = outcome.as_result(message_id)
+        parsed: list[dict[str, Any]] = [{} for _ in work]
+        for i, result in zip(live, results, strict=True):
+            parsed[i] = result.to_dict()
+        jobs = [(message_id, parsed[i]) for i, (message_id, _, _) in enumerate(work)]
+        try:
+            outcomes = await self._db.write(self._apply_all, jobs, self._clock())
+        except Exception:
+            log.exception("batch of %d failed; handling its messages one by one", len(jobs))
+            outcomes = []
+            for job in jobs:
+                try:
+                    (outcome,) = await self._db.write(self._apply_all, [job], self._clock())
+                    outcomes.append(outcome)
+                except Exception:
+                    self._metrics.errors.labels("pipeline").inc()
+                    log.exception("message %s failed; the sweep will retry it", job[0])
+                    outcomes.append(None)
+        for (message_id, _), outcome in zip(jobs, outcomes, strict=True):
+            self._finish(message_id, outcome)
+
+    def _apply_all(
+        self, conn: Connection, jobs: list[tuple[int, dict[str, Any]]], now: datetime
+    ) -> list[Outcome | None]:
+        return [self._handler.apply(conn, message_id, parsed, now) for message_id, parsed in jobs]
+
+    async def _texts(self, message_ids: list[int]) -> list[tuple[int, str, str | None]]:
+        """Text and language hint of each message still to do, from memory where we can."""
+        work, missing = [], []
+        for message_id in message_ids:
+            fresh = self._fresh.pop(message_id, None)
+            if fresh is None:
+                missing.append(message_id)  # resumed after a restart, or retried by the sweep
+            else:
+                work.append((message_id, *fresh))
+        if missing:
+            rows = await self._db.read(message_store.load_messages, missing)
+            for row in rows:
+                if row.stage == message_store.STAGE_DONE:
+                    self._done(row.id)
+                else:
+                    work.append((row.id, row.text, row.language_hint))
+            for message_id in set(missing) - {r.id for r in rows}:
+                self._done(message_id)
+        return work
+
+    def _finish(self, message_id: int, outcome: Outcome | None) -> None:
         if outcome is not None:
+            if message_id in self._waiters:
+                self._results[message_id] = outcome.as_result(message_id)
             if outcome.opened_ticket and outcome.ticket is not None:
                 self._metrics.tickets_opened.labels(
                     outcome.ticket.category, outcome.ticket.urgency
@@ -180,7 +231,6 @@ class IntakePipeline:
         if started is not None:
             self._metrics.pipeline_latency.observe(time.perf_counter() - started)
         self._done(message_id)
-        return outcome
 
     def _enqueue(self, message_id: int) -> None:
         if message_id in self._inflight:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -78,3 +79,7 @@ class Parser(Protocol):
     """The NLU as the pipeline uses it."""
 
     async def parse(self, text: str, *, language_hint: str | None = None) -> ParseResultLike: ...
+
+    async def parse_batch(
+        self, texts: Sequence[str], language_hints: Sequence[str | None]
+    ) -> Sequence[ParseResultLike]: ...

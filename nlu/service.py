@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +58,9 @@ class NluService:
             if model is None:
                 model = self._train_shipped(progress)
             self._model = model
-        log.info("NLU model %s loaded", model.version)
+        # Load the sentence encoder (~1 s) now rather than during the first customer message.
+        embeddings = model.uses_embeddings
+        log.info("NLU model %s loaded (sentence embeddings: %s)", model.version, embeddings)
 
     def _load_newest(self) -> NluModel | None:
         # Newest first; a version that fails to load (disk trouble, old format) is skipped.
@@ -154,6 +156,25 @@ class NluService:
             self._warn_fallback(exc)
             return model.parse(text, language_hint)
         return _merge_rasa(model, text, language_hint, answer)
+
+    async def parse_batch(
+        self, texts: Sequence[str], language_hints: Sequence[str | None]
+    ) -> list[ParseResult]:
+        """`parse` for several texts, in order. With the built-in model the batch is
+        embedded and classified at once on a worker thread, keeping the event loop free."""
+        if self._rasa is not None:
+            return list(
+                await asyncio.gather(
+                    *(
+                        self.parse(t, language_hint=h)
+                        for t, h in zip(texts, language_hints, strict=True)
+                    )
+                )
+            )
+        model = self.model
+        return await asyncio.get_running_loop().run_in_executor(
+            None, lambda: model.parse_many(texts, list(language_hints))
+        )
 
     def _warn_fallback(self, exc: Exception) -> None:
         now = time.monotonic()

@@ -66,6 +66,10 @@ def load_message(conn: Connection, message_id: int) -> sa.Row[Any] | None:
     return (conn.execute(sa.select(messages).where(messages.c.id == message_id))).first()
 
 
+def load_messages(conn: Connection, message_ids: list[int]) -> list[sa.Row[Any]]:
+    return list(conn.execute(sa.select(messages).where(messages.c.id.in_(message_ids))))
+
+
 def list_for_audit(
     conn: Connection, *, channel: str | None, limit: int, before: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:

@@ -130,3 +130,21 @@ def test_eval_json_with_a_test_file(
 def test_read_messages_reads_bytes_line_by_line() -> None:
     stream = io.BytesIO(b'plain\n{"text": "json", "language_hint": "ru"}\n[1, 2]\n')
     assert list(read_messages(stream)) == [("plain", None), ("json", "ru"), ("[1, 2]", None)]
+
+
+def test_long_input_is_parsed_by_workers_in_input_order(
+    monkeypatch: pytest.MonkeyPatch, small_data_dir: Path
+) -> None:
+    import nlu.commands
+
+    lines = [f"order {20261103558712 + i} has not arrived" for i in range(300)]
+    lines[7] = ""
+    stdin = ("\n".join(lines) + "\n").encode()
+    monkeypatch.setattr(nlu.commands, "PARALLEL_MIN_LINES", 10**9)
+    _, sequential = run(monkeypatch, small_data_dir, stdin, "nlu", "parse")
+    monkeypatch.setattr(nlu.commands, "PARALLEL_MIN_LINES", 100)
+    monkeypatch.setattr(nlu.commands.os, "cpu_count", lambda: 2)
+    code, parallel = run(monkeypatch, small_data_dir, stdin, "nlu", "parse")
+    assert code == 0
+    assert parallel == sequential
+    assert [json.loads(x).get("text", "") for x in parallel.splitlines()] == lines

@@ -58,3 +58,17 @@ def test_no_letters_is_the_hint_or_undetermined() -> None:
 )
 def test_hint_normalisation(hint: str, expected: str | None) -> None:
     assert normalise_tag(hint) == expected
+
+
+def test_language_library_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from nlu.language import _Library
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    guess = _Library().detect("Guten Tag, meine Bestellung ist nicht angekommen")
+    assert guess is not None and guess[0] == "de"
