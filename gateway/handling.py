@@ -27,6 +27,7 @@ ORDER_CATEGORIES = frozenset(
     {"product_quality", "delivery", "billing", "sales_contract", "after_sales"}
 )
 DIALOGUE_REPLIES = frozenset({"greet", "thanks", "request_human"})
+UNDETERMINED = "und"
 
 
 @dataclass
@@ -74,7 +75,10 @@ class MessageHandler:
         intent = (parsed.get("intent") or {}).get("name")
         customer_id = conversations.resolve_customer(conn, message, now)
         conversation = conversations.resolve_conversation(conn, message, customer_id, now)
-        language = parsed.get("language") or conversation.language or message.language_hint or "en"
+        detected = parsed.get("language")
+        if detected in (None, UNDETERMINED):  # emoji, digits: answer as the conversation goes
+            detected = None
+        language = detected or conversation.language or message.language_hint or "en"
         outcome = Outcome()
 
         if conversation.handled_by == "agent":
