@@ -26,9 +26,10 @@ from nlu.classifier import HeadConfig, fit_head, fit_vectoriser, to_matrix
 from nlu.embedding import EMBEDDING_NAME, embedding_text, get_encoder
 from nlu.entities import ENTITY_NAMES
 from nlu.features import FeatureConfig
+from nlu.intents import COMPLAINT_INTENTS
 from nlu.model import Heads, NluModel, Tables
 from nlu.normalise import bounded, encodable, for_features
-from nlu.signals import signal_tables
+from nlu.signals import SignalMatcher, signal_tables
 from nlu.training_data import SHIPPED_DATA_DIR, Example, TrainingData, read_training_data
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,24 @@ def _unique(examples: list[Example]) -> list[Example]:
     return out
 
 
+def calm_complaints(examples: list[Example], tables: Tables, limit: int) -> list[Example]:
+    """Up to `limit` complaint examples that no urgency signal fires on, as `urgency_normal`.
+
+    The urgency files alone are a few hundred sentences; these add ordinary phrasings of
+    every category as `normal`, so the model does not call an unusual but calm complaint
+    critical (a reason-less critical pages supervisors for nothing). The limit keeps the
+    levels balanced, so the model still learns high and critical phrasing of its own.
+    """
+    matcher = SignalMatcher(tables.signal_lookups, tables.signal_regexes)
+    calm = [
+        Example(e.text, "urgency_normal", e.source)
+        for e in examples
+        if e.intent in COMPLAINT_INTENTS and not matcher.match(e.text)
+    ]
+    step = max(1, len(calm) // max(limit, 1))
+    return calm[::step][:limit]
+
+
 def train(
     data: TrainingData,
     *,
@@ -112,7 +131,14 @@ def train(
     config = config or TrainingConfig()
     started = time.perf_counter()
     intent_examples = _unique(data.intent_examples())
+    if tables is None:
+        tables = tables_from(data, _shipped_tables_data())
     urgency_examples = _unique(data.urgency_examples())
+    if urgency_examples:
+        per_level = len(urgency_examples) // max(len({e.intent for e in urgency_examples}), 1)
+        urgency_examples = _unique(
+            urgency_examples + calm_complaints(intent_examples, tables, per_level)
+        )
     intents = sorted({e.intent for e in intent_examples})
     if len(intents) < 2:
         raise ValueError("training data needs examples of at least two intents")
@@ -170,8 +196,6 @@ def train(
     elif config.embeddings:
         progress("sentence embeddings unavailable: TF-IDF models only")
 
-    if tables is None:
-        tables = tables_from(data, _shipped_tables_data())
     fingerprint = data.fingerprint()
     version = new_version(fingerprint)
     manifest: dict[str, Any] = {

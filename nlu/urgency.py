@@ -2,7 +2,8 @@
 
 * Signals are precise and explain themselves: each gives a reason and puts a floor under the
   level (a lawyer threat is ``critical`` whatever the model thinks).
-* The model covers phrasing the vocabulary misses; a level it alone chooses has no reason.
+* The model covers phrasing the vocabulary misses; a level it alone chooses has no reason,
+  and it alone makes a message ``critical`` only when it is sure (``MODEL_CRITICAL_MIN``).
 * ``low.minor`` signals ("not a big deal") may lower an ordinary complaint to ``low``, never a
   complaint the model or another signal rates ``high`` or above.
 * Dialogue turns (greet, thanks, check_status, request_human) are ``low`` unless a signal
@@ -23,6 +24,11 @@ SIGNAL_CONFIDENCE = 0.9
 RULE_CONFIDENCE = 0.9
 """Confidence of a level set by a rule without model support (dialogue turns)."""
 
+MODEL_CRITICAL_MIN = 0.8
+"""The model alone makes a message critical (a major complaint, which pages supervisors and
+shortens the deadline) only this sure; less sure, it says ``high``, still escalated."""
+
+_CRITICAL = urgency_rank("critical")
 _HIGH = urgency_rank("high")
 _NORMAL = urgency_rank("normal")
 
@@ -47,12 +53,17 @@ def decide(
 
     model_level = max(probabilities, key=lambda k: probabilities[k])
     rank = urgency_rank(model_level)
+    capped = rank == _CRITICAL and probabilities[model_level] < MODEL_CRITICAL_MIN
+    if capped:
+        rank = _HIGH
     if floor > rank:
         rank = floor
     elif floor == urgency_rank("low") and rank == _NORMAL:
         rank = floor  # "not a big deal" lowers an ordinary complaint
     level = URGENCY_LEVELS[rank]
     confidence = float(probabilities.get(level, 0.0))
+    if capped and rank == _HIGH:  # the model's belief that it is at least high
+        confidence += float(probabilities.get("critical", 0.0))
     if floor == rank:
         confidence = max(confidence, SIGNAL_CONFIDENCE)
     return Urgency(level, confidence, _reasons(signals, rank))

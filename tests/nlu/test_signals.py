@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nlu.model import NluModel
 from nlu.result import Urgency
 from nlu.signals import Signal, SignalMatcher
@@ -59,8 +61,13 @@ def test_signal_sets_a_floor_and_gives_reasons() -> None:
 
 
 def test_model_alone_may_raise_the_level_without_reasons() -> None:
+    probs = {"low": 0.0, "normal": 0.05, "high": 0.1, "critical": 0.85}
+    assert decide("product_quality", probs, []) == Urgency("critical", 0.85, ())
+
+
+def test_model_alone_makes_a_message_critical_only_when_sure() -> None:
     probs = {"low": 0.0, "normal": 0.1, "high": 0.2, "critical": 0.7}
-    assert decide("product_quality", probs, []) == Urgency("critical", 0.7, ())
+    assert decide("product_quality", probs, []) == Urgency("high", pytest.approx(0.9), ())
 
 
 def test_minor_signal_lowers_only_an_ordinary_complaint() -> None:
