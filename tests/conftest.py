@@ -143,38 +143,34 @@ class LiveGateway:
             return await resp.json()
 
 
-async def start_gateway(settings: Settings, **kwargs: Any) -> tuple[TestServer, LiveGateway]:
-    app = build_app(settings, **kwargs)
+@asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[LiveGateway]:
+    """A gateway app on a loopback port, with a staff token of each role; closed at the end."""
+    app = build_app(settings)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     tokens = {}
     for role in ("admin", "supervisor", "agent"):
         tokens[role] = await app[DATABASE].write(add_staff, f"test-{role}", role, datetime.now(UTC))
-    http = aiohttp.ClientSession()
-    live = LiveGateway(str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens)
-    return server, live
+    async with aiohttp.ClientSession() as http:
+        try:
+            yield LiveGateway(
+                str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens
+            )
+        finally:
+            await server.close()
 
 
 @pytest_asyncio.fixture
 async def gateway(data_dir: Path, database_url: str) -> AsyncIterator[LiveGateway]:
-    settings = load_settings(data_dir=data_dir, database_url=database_url)
-    server, live = await start_gateway(settings)
-    try:
+    async with running_gateway(load_settings(data_dir=data_dir, database_url=database_url)) as live:
         yield live
-    finally:
-        await live.http.close()
-        await server.close()
 
 
 @pytest_asyncio.fixture
 async def sqlite_gateway(data_dir: Path) -> AsyncIterator[LiveGateway]:
-    settings = load_settings(data_dir=data_dir)
-    server, live = await start_gateway(settings)
-    try:
+    async with running_gateway(load_settings(data_dir=data_dir)) as live:
         yield live
-    finally:
-        await live.http.close()
-        await server.close()
 
 
 async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:

@@ -54,26 +54,30 @@ def _details(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_query", f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise ApiError(400, "invalid_query", f"{name} must be between {low} and {high}")
-    return value
+    value = _query_number(request, name, int, "an integer", low, high)
+    return default if value is None else int(value)
 
 
 def query_float(request: web.Request, name: str, low: float, high: float) -> float | None:
+    return _query_number(request, name, float, "a number", low, high)
+
+
+def _query_number(
+    request: web.Request,
+    name: str,
+    kind: type[int] | type[float],
+    described: str,
+    low: float,
+    high: float,
+) -> float | None:
+    """The query parameter as a number within [low, high]; None when absent or empty."""
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise ApiError(400, "invalid_query", f"{name} must be a number") from None
+        raise ApiError(400, "invalid_query", f"{name} must be {described}") from None
     if not low <= value <= high:
         raise ApiError(400, "invalid_query", f"{name} must be between {low:g} and {high:g}")
     return value

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.db.schema import outbox
 from gateway.settings import load_settings
-from tests.conftest import LiveGateway, eventually, start_gateway
+from tests.conftest import LiveGateway, eventually, running_gateway
 
 
 class FlakyReceiver:
@@ -54,10 +54,8 @@ async def gateway_with_callback(
         outbox_base_delay_seconds=0.05,
         outbox_max_delay_seconds=0.2,
     )
-    server, live = await start_gateway(settings)
-    yield live
-    await live.http.close()
-    await server.close()
+    async with running_gateway(settings) as live:
+        yield live
 
 
 async def test_a_failing_peer_gets_the_reply_once_it_recovers(
