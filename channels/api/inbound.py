@@ -12,6 +12,7 @@ from gateway.messages import CHANNELS, InboundMessage, Sender
 from gateway.web.body import query_float, read_json
 from gateway.web.errors import ApiError
 
+#: Longer waits are accepted and cut to this: a request should not hold a connection longer.
 MAX_WAIT_SECONDS = 60.0
 
 
@@ -60,13 +61,13 @@ class ApiInput:
         return routes
 
     async def post_message(self, request: web.Request) -> web.Response:
-        wait = query_float(request, "wait", 0, MAX_WAIT_SECONDS)
+        wait = query_float(request, "wait", 0, 86_400)
         body = await read_json(request, MessageIn)
         message = _to_inbound(body)
         message_id, _created = await self._intake.accept(message)
         if wait is None:
             return web.json_response({"id": message_id}, status=202)
-        await self._intake.wait_processed(message_id, wait)
+        await self._intake.wait_processed(message_id, min(wait, MAX_WAIT_SECONDS))
         return web.json_response(await self._intake.result(message_id), status=200)
 
 

@@ -1,8 +1,8 @@
 """`GET /ws/chat`: customer frames in, stored before they are acknowledged.
 
 Frames from the customer: `{"type": "hello", "session": TOKEN?, "name"?, "email"?,
-"language"?}` (optional, first), `{"type": "message", "text": "...", "id": CLIENT_ID?}` and
-`{"type": "ping"}`. The gateway answers `session`, `received` (the message is stored),
+"language"?}` (optional, first; `"resume"` is the same frame),
+`{"type": "message", "text": "...", "id": CLIENT_ID?}` and `{"type": "ping"}`. The gateway answers `session`, `received` (the message is stored),
 `reply`, `pong` and `error` frames. The session token comes back in the `session` frame and
 a cookie; presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
 conversation and delivers what was kept while the customer was away.
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "web_chat"
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
+GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
 
 
 class WebChatInput:
@@ -68,18 +69,18 @@ class WebChatInput:
                     continue
                 kind = data.get("type")
                 if token is None:
-                    wanted = data.get("session") if kind == "hello" else None
+                    wanted = data.get("session") if kind in GREETINGS else None
                     resumed = is_session_token(wanted)
                     token = str(wanted) if resumed else provisional
                     await self._open(ws, token, resumed=resumed)
-                if kind == "hello":
+                if kind in GREETINGS:
                     profile = _profile(data)
                 elif kind == "message":
                     await self._message(ws, token, data, profile)
                 elif kind == "ping":
                     await ws.send_json({"type": "pong"})
                 else:
-                    await _error(ws, "unknown_type", "type must be hello, message or ping")
+                    await _error(ws, "unknown_type", "type must be hello, resume, message or ping")
         finally:
             if token is not None:
                 self._sessions.remove(conversation_key(token), ws)

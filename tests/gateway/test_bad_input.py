@@ -95,9 +95,10 @@ async def test_an_oversize_body_is_refused_with_413(sqlite_gateway: LiveGateway)
     await _still_serving(sqlite_gateway)
 
 
-async def test_a_bad_wait_value_is_400(sqlite_gateway: LiveGateway) -> None:
+@pytest.mark.parametrize("wait", ["soon", "-1", "nan"])
+async def test_a_bad_wait_value_is_400(sqlite_gateway: LiveGateway, wait: str) -> None:
     async with sqlite_gateway.http.post(
-        f"{sqlite_gateway.url}/api/v1/messages?wait=soon",
+        f"{sqlite_gateway.url}/api/v1/messages?wait={wait}",
         data=VALID,
         headers={"Content-Type": "application/json"},
     ) as resp:
