@@ -2,9 +2,10 @@
 
 Frames from the customer: `{"type": "hello", "session": TOKEN?, "name"?, "email"?,
 "language"?}` (optional, first; `"resume"` is the same frame),
-`{"type": "message", "text": "...", "id": CLIENT_ID?}` and `{"type": "ping"}`. The gateway
-answers `session`, `received` (the message is stored), `reply`, `pong` and `error` frames. The session token comes back in the `session` frame and
-a cookie; presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
+`{"type": "message", "text": "...", "id": CLIENT_ID?}` and `{"type": "ping"}`.
+The gateway answers `session`, `received` (the message is stored), `reply`, `pong` and
+`error` frames. The session token comes back in the `session` frame and a cookie;
+presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
 conversation and delivers what was kept while the customer was away.
 """
 
