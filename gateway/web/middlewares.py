@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from gateway.store.staff import staff_for_token
 from gateway.web.errors import HTTP_CODES, ApiError, error_response
@@ -40,6 +41,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code = HTTP_CODES.get(exc.status, "http_error")
         return error_response(exc.status, code, exc.reason or code)
+    except (DBAPIError, OSError):
+        # The database (or a disk) is away: nothing was accepted, so the client may retry.
+        request.app[METRICS].errors.labels("database").inc()
+        log.exception("storage unavailable on %s %s", request.method, request.path)
+        response = error_response(503, "unavailable", "storage is unavailable; retry shortly")
+        response.headers["Retry-After"] = "5"
+        return response
     except Exception:
         request.app[METRICS].errors.labels("http").inc()
         log.exception("unhandled error on %s %s", request.method, request.path)
