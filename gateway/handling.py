@@ -107,12 +107,23 @@ class MessageHandler:
                 )
         elif not message.text.strip():
             outcome.notes.append("empty message: nothing to classify, no ticket")
-            if conversation.ticket_id is not None:
-                outcome.ticket = self._desk.add_customer_message(
-                    conn, conversation.ticket_id, message.id, now
-                )
         else:
-            outcome.reply_text = self._replies.render("fallback", language)
+            # Not understood: on an open ticket it is most likely a detail for the agent.
+            outcome.ticket = self._join_open_ticket(conn, conversation, message.id, now)
+            outcome.reply_text = (
+                self._replies.render(
+                    "added_to_ticket",
+                    language,
+                    ticket_number=outcome.ticket.number,
+                    due=self._local(outcome.ticket.first_response_due),
+                )
+                if outcome.ticket
+                else self._replies.render("fallback", language)
+            )
+        if outcome.ticket is None and conversation.handled_by != "agent":
+            # Whatever else it was, a message in a conversation with an open ticket is
+            # part of that ticket's thread.
+            outcome.ticket = self._join_open_ticket(conn, conversation, message.id, now)
 
         conversations.update_conversation(
             conn,
@@ -230,6 +241,17 @@ class MessageHandler:
             due=self._local(ticket.first_response_due) if ticket else None,
             example_number=f"{self._settings.ticket_prefix}-202611-000123",
         )
+
+    def _join_open_ticket(
+        self,
+        conn: Connection,
+        conversation: conversations.Conversation,
+        message_id: int,
+        now: datetime,
+    ) -> TicketSummary | None:
+        if conversation.ticket_id is None:
+            return None
+        return self._desk.add_customer_message(conn, conversation.ticket_id, message_id, now)
 
     def _open_number(
         self, conn: Connection, conversation: conversations.Conversation

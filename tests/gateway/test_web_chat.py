@@ -85,3 +85,18 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open(
         assert (await _next(ws, "error"))["error"]["code"] == "unsupported_frame"
         await ws.send_json({"type": "ping"})
         assert (await _next(ws, "pong"))["type"] == "pong"
+
+
+async def test_every_message_of_a_conversation_with_an_open_ticket_joins_its_thread(
+    gateway: LiveGateway,
+) -> None:
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
+        await ws.send_json({"type": "message", "text": "The sofa arrived with a torn cushion"})
+        first = await _next(ws, "reply")
+        await ws.send_json({"type": "message", "text": "thank you!"})
+        second = await _next(ws, "reply")
+    number = first["ticket"]["number"]
+    assert second["ticket"]["number"] == number
+    ticket = await gateway.ticket(number)
+    assert [m["direction"] for m in ticket["messages"]] == ["in", "out", "in", "out"]
+    assert ticket["messages"][2]["text"] == "thank you!"
