@@ -208,7 +208,7 @@ def cross_validate(
             regexes=data.regexes,
             lookups=data.lookups,
         )
-        model = train(fold_data, config=config, calibrate=False)
+        model = train(fold_data, config=config)  # calibrated: thresholds act on confidences
         p, lv, mlv = _predict(
             model,
             [intent_examples[i] for i in intent_folds[k]],
@@ -242,7 +242,7 @@ def evaluate_on_test(
     """Train on ``train_data`` (unless ``model`` is given) and score ``test_data``."""
     if model is None:
         progress("training on the training data")
-        model = train(train_data, config=config, calibrate=False)
+        model = train(train_data, config=config)
     intent_examples = _unique(test_data.intent_examples())
     urgency_examples = _unique(test_data.urgency_examples())
     p, lv, mlv = _predict(model, intent_examples, urgency_examples)
