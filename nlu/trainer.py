@@ -39,13 +39,16 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """The choices training makes; the defaults are the ones cross-validation picked."""
+    """The choices training makes; the defaults are the ones evaluation picked."""
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
     intent_head: HeadConfig = field(default_factory=lambda: HeadConfig(kind="svm", C=1.0))
     urgency_head: HeadConfig = field(default_factory=lambda: HeadConfig(kind="svm", C=1.0))
     embeddings: bool = True  # use sentence embeddings when the encoder is installed
-    embedding_weight: float = 0.75  # their scale against the two unit-norm TF-IDF blocks
+    # Their scale against the two unit-norm TF-IDF blocks. Chosen on a held-out set written
+    # by other authors (train on the first data round, test on the second): 0.4 gave 0.876
+    # intent accuracy against 0.858 at 0.75 and 0.845 with no embeddings.
+    embedding_weight: float = 0.4
     seed: int = 0
 
 
