@@ -79,27 +79,26 @@ class MessageHandler:
         if detected in (None, UNDETERMINED):  # emoji, digits: answer as the conversation goes
             detected = None
         language = detected or conversation.language or message.language_hint or "en"
-        outcome = Outcome()
+        # Every message of a conversation with an open ticket is part of that ticket's thread.
+        outcome = Outcome(ticket=self._join_open_ticket(conn, conversation, message.id, now))
 
         if conversation.handled_by == "agent":
             # An agent holds this conversation: the bot stays silent.
-            if conversation.ticket_id is not None:
-                outcome.ticket = self._desk.add_customer_message(
-                    conn, conversation.ticket_id, message.id, now
-                )
             outcome.notes.append("conversation held by an agent: no bot reply")
         elif intent in COMPLAINT_INTENTS:
-            self._complaint(conn, message, parsed, conversation, language, now, outcome)
+            if outcome.ticket is not None:
+                outcome.reply_text = self._added_to_ticket(outcome.ticket, language)
+            else:
+                self._open_complaint(conn, message, parsed, conversation, language, now, outcome)
         elif intent == "check_status":
-            self._status(conn, parsed, conversation, customer_id, language, outcome)
+            outcome.reply_text = self._status(conn, parsed, customer_id, language)
         elif intent in DIALOGUE_REPLIES:
-            outcome.reply_text = self._replies.render(
-                intent, language, ticket_number=self._open_number(conn, conversation)
-            )
-            if intent == "request_human" and conversation.ticket_id is not None:
+            number = outcome.ticket.number if outcome.ticket else None
+            outcome.reply_text = self._replies.render(intent, language, ticket_number=number)
+            if intent == "request_human" and outcome.ticket is not None:
                 self._desk.record_event(
                     conn,
-                    conversation.ticket_id,
+                    outcome.ticket.id,
                     "human_requested",
                     "customer",
                     {"message_id": message.id},
@@ -107,23 +106,11 @@ class MessageHandler:
                 )
         elif not message.text.strip():
             outcome.notes.append("empty message: nothing to classify, no ticket")
+        elif outcome.ticket is not None:
+            # Not understood, on an open ticket: most likely a detail for the agent.
+            outcome.reply_text = self._added_to_ticket(outcome.ticket, language)
         else:
-            # Not understood: on an open ticket it is most likely a detail for the agent.
-            outcome.ticket = self._join_open_ticket(conn, conversation, message.id, now)
-            outcome.reply_text = (
-                self._replies.render(
-                    "added_to_ticket",
-                    language,
-                    ticket_number=outcome.ticket.number,
-                    due=self._local(outcome.ticket.first_response_due),
-                )
-                if outcome.ticket
-                else self._replies.render("fallback", language)
-            )
-        if outcome.ticket is None and conversation.handled_by != "agent":
-            # Whatever else it was, a message in a conversation with an open ticket is
-            # part of that ticket's thread.
-            outcome.ticket = self._join_open_ticket(conn, conversation, message.id, now)
+            outcome.reply_text = self._replies.render("fallback", language)
 
         conversations.update_conversation(
             conn,
@@ -160,7 +147,7 @@ class MessageHandler:
         )
         return outcome
 
-    def _complaint(
+    def _open_complaint(
         self,
         conn: Connection,
         message: sa.Row[Any],
@@ -170,18 +157,6 @@ class MessageHandler:
         now: datetime,
         outcome: Outcome,
     ) -> None:
-        if conversation.ticket_id is not None:
-            outcome.ticket = self._desk.add_customer_message(
-                conn, conversation.ticket_id, message.id, now
-            )
-        if outcome.ticket is not None:
-            outcome.reply_text = self._replies.render(
-                "added_to_ticket",
-                language,
-                ticket_number=outcome.ticket.number,
-                due=self._local(outcome.ticket.first_response_due),
-            )
-            return
         urgency = parsed.get("urgency") or {}
         entities = tuple(parsed.get("entities") or ())
         category = parsed["intent"]["name"]
@@ -216,14 +191,8 @@ class MessageHandler:
         )
 
     def _status(
-        self,
-        conn: Connection,
-        parsed: dict[str, Any],
-        conversation: conversations.Conversation,
-        customer_id: int,
-        language: str,
-        outcome: Outcome,
-    ) -> None:
+        self, conn: Connection, parsed: dict[str, Any], customer_id: int, language: str
+    ) -> str:
         asked = next(
             (
                 e["value"]
@@ -233,7 +202,7 @@ class MessageHandler:
             None,
         )
         ticket = self._desk.find_for_customer(conn, customer_id, asked)
-        outcome.reply_text = self._replies.render(
+        return self._replies.render(
             "check_status",
             language,
             ticket_number=ticket.number if ticket else None,
@@ -253,13 +222,13 @@ class MessageHandler:
             return None
         return self._desk.add_customer_message(conn, conversation.ticket_id, message_id, now)
 
-    def _open_number(
-        self, conn: Connection, conversation: conversations.Conversation
-    ) -> str | None:
-        if conversation.ticket_id is None:
-            return None
-        ticket = self._desk.find_for_customer(conn, conversation.customer_id, None)
-        return ticket.number if ticket else None
+    def _added_to_ticket(self, ticket: TicketSummary, language: str) -> str:
+        return self._replies.render(
+            "added_to_ticket",
+            language,
+            ticket_number=ticket.number,
+            due=self._local(ticket.first_response_due),
+        )
 
     def _local(self, moment: datetime) -> str:
         """A deadline as the customer reads it: business time with its UTC offset."""
