@@ -113,13 +113,12 @@ class OutboxWorker:
             return Delivery.later(f"{type(exc).__name__}: {exc}")
 
     def _record_all(self, conn: Connection, results: list[tuple[Any, Delivery]]) -> None:
-        plain_successes = [row.id for row, d in results if d.delivered and d.external_ref is None]
-        rows.mark_sent_many(conn, plain_successes, self._clock())
+        rows.mark_sent(
+            conn, [(row.id, d.external_ref) for row, d in results if d.delivered], self._clock()
+        )
         for row, delivery in results:
             if delivery.delivered:
                 self._metrics.outbox_sent.labels(row.channel).inc()
-                if delivery.external_ref is not None:
-                    rows.mark_sent(conn, row.id, self._clock(), delivery.external_ref)
             else:
                 self._record_failure(conn, row, delivery)
 

@@ -57,20 +57,19 @@ class Database:
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs `fn(conn, *args)` in a write transaction: committed if it returns, rolled back
         if it raises."""
-        if self._sync is not None:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer, self._in_transaction, fn, args, True)
-        assert self._async is not None
-        async with self._async.begin() as conn:
-            return await conn.run_sync(fn, *args)
+        return await self._run(fn, args, write=True)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs `fn(conn, *args)` in a read-only transaction (rolled back at the end)."""
+        return await self._run(fn, args, write=False)
+
+    async def _run(self, fn: Callable[..., T], args: tuple[Any, ...], *, write: bool) -> T:
         if self._sync is not None:
+            threads = self._writer if write else self._readers
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._readers, self._in_transaction, fn, args, False)
+            return await loop.run_in_executor(threads, self._in_transaction, fn, args, write)
         assert self._async is not None
-        async with self._async.connect() as conn:
+        async with self._async.begin() if write else self._async.connect() as conn:
             return await conn.run_sync(fn, *args)
 
     def _in_transaction(self, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:

@@ -97,22 +97,20 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta, limit: int) -> 
     return sorted(rows.all(), key=lambda r: r.id)
 
 
-def mark_sent(conn: Connection, row_id: int, now: datetime, external_ref: str | None) -> None:
-    conn.execute(
-        sa.update(outbox)
-        .where(outbox.c.id == row_id)
-        .values(
-            status=SENT, sent_at=now, lease_until=None, external_ref=external_ref, last_error=None
-        )
-    )
-
-
-def mark_sent_many(conn: Connection, row_ids: list[int], now: datetime) -> None:
-    if row_ids:
+def mark_sent(conn: Connection, sent: list[tuple[int, str | None]], now: datetime) -> None:
+    """Marks rows delivered, each with the channel's own reference (or None), in one call."""
+    if sent:
         conn.execute(
             sa.update(outbox)
-            .where(outbox.c.id.in_(row_ids))
-            .values(status=SENT, sent_at=now, lease_until=None, last_error=None)
+            .where(outbox.c.id == sa.bindparam("row_id"))
+            .values(
+                status=SENT,
+                sent_at=now,
+                lease_until=None,
+                last_error=None,
+                external_ref=sa.bindparam("ref"),
+            ),
+            [{"row_id": row_id, "ref": ref} for row_id, ref in sent],
         )
 
 
