@@ -78,24 +78,18 @@ class IntakePipeline:
         deadline = time.monotonic() + timeout
         try:
             while True:
-                if message_id in self._inflight:
-                    # Ours to process: the event says when, no need to ask the database.
-                    remaining = deadline - time.monotonic()
-                    try:
-                        await asyncio.wait_for(event.wait(), max(remaining, 0))
-                        return True
-                    except TimeoutError:
-                        return False
-                row = await self._db.read(message_store.load_message, message_id)
-                if row is None or row.stage == message_store.STAGE_DONE:
-                    return row is not None
                 if message_id not in self._inflight:
+                    row = await self._db.read(message_store.load_message, message_id)
+                    if row is None or row.stage == message_store.STAGE_DONE:
+                        return row is not None
                     self._enqueue(message_id)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
+                # Queued here, only the event can tell; otherwise look at the database again.
+                patience = remaining if message_id in self._inflight else min(remaining, 0.5)
                 try:
-                    await asyncio.wait_for(event.wait(), min(remaining, 0.5))
+                    await asyncio.wait_for(event.wait(), patience)
                     return True
                 except TimeoutError:
                     continue
@@ -153,10 +147,8 @@ class IntakePipeline:
         while True:
             await asyncio.sleep(interval)
             try:
-                pending = await self._db.read(message_store.pending_message_ids)
-                for message_id in pending:
-                    if message_id not in self._inflight:
-                        self._enqueue(message_id)
+                for message_id in await self._db.read(message_store.pending_message_ids):
+                    self._enqueue(message_id)
             except Exception:
                 self._metrics.errors.labels("sweep").inc()
                 log.exception("pipeline sweep failed")
