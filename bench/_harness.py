@@ -1,51 +1,14 @@
-"""Helpers shared by the benchmarks: processes, ports, load and percentiles."""
+"""Helpers shared by the benchmarks: load, memory and percentiles (processes and ports come
+from `tests.gateway.processes`, shared with the tests)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_gateway(data_dir: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
-    full_env = {
-        **os.environ,
-        "GATEWAY_DATA_DIR": str(data_dir),
-        "GATEWAY_LOG_LEVEL": "WARNING",
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "run", "--port", str(port)],
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-async def wait_healthy(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"{url}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not become healthy")
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -19,16 +19,11 @@ from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import (
-    closed_loop,
-    free_port,
-    open_loop,
-    peak_rss_mb,
-    percentile,
-    start_gateway,
-    wait_healthy,
-)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+from _harness import closed_loop, open_loop, peak_rss_mb, percentile  # noqa: E402
+
+from tests.gateway.processes import free_port, start_gateway, wait_healthy  # noqa: E402
 
 TEXTS = [
     "My parcel {n} never arrived and the tracking has not moved for a week",
@@ -78,8 +73,9 @@ async def main() -> None:
     gateway = start_gateway(data_dir, gw_port)
     try:
         bare_url, gw_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{gw_port}"
-        await wait_healthy(bare_url)
-        await wait_healthy(gw_url)
+        async with aiohttp.ClientSession() as http:
+            await wait_healthy(http, bare_url, bare, timeout=300)
+            await wait_healthy(http, gw_url, gateway, timeout=300)  # may train a first model
         await closed_loop(poster(gw_url, "warm", True), concurrency=8, seconds=2)
 
         bare_rate = await closed_loop(

@@ -1,4 +1,5 @@
-"""Gateway processes for tests that need real ones: start, wait until healthy, stop."""
+"""Gateway processes for tests (and the benchmarks) that need real ones: a free port, a
+started gateway, and waiting until it is healthy."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gateway(data_dir: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_gateway(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """`complaint-gateway run` on `port`; `settings` are extra GATEWAY_* variables."""
     env = {
         **os.environ,
         "GATEWAY_DATA_DIR": str(data_dir),
-        "GATEWAY_DATABASE_URL": database_url,
         "GATEWAY_LOG_LEVEL": "WARNING",
+        **settings,
     }
     log = open(data_dir / f"gateway-{port}.log", "ab")
     return subprocess.Popen(
@@ -36,11 +38,15 @@ def start_gateway(data_dir: Path, database_url: str, port: int) -> subprocess.Po
 
 
 async def wait_healthy(
-    http: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes], timeout: float = 120
+    http: aiohttp.ClientSession,
+    url: str,
+    proc: subprocess.Popen[bytes] | None = None,
+    timeout: float = 120,
 ) -> None:
+    """Polls `url`/healthz until it answers 200; fails at once if `proc` has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "gateway exited during start-up"
+        assert proc is None or proc.poll() is None, "server exited during start-up"
         try:
             async with http.get(f"{url}/healthz") as resp:
                 if resp.status == 200:
@@ -48,4 +54,4 @@ async def wait_healthy(
         except aiohttp.ClientError:
             pass
         await asyncio.sleep(0.2)
-    raise AssertionError("gateway did not become healthy")
+    raise AssertionError(f"{url} did not become healthy")

@@ -46,7 +46,7 @@ async def test_sigkill_during_a_flood_loses_and_duplicates_nothing(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     accepted: dict[str, int] = {}
-    proc = start_gateway(data_dir, database_url, port)
+    proc = start_gateway(data_dir, port, GATEWAY_DATABASE_URL=database_url)
     async with aiohttp.ClientSession() as http:
         await wait_healthy(http, url, proc)
 
@@ -72,7 +72,7 @@ async def test_sigkill_during_a_flood_loses_and_duplicates_nothing(
         await asyncio.gather(*flood)
 
         # Again, with the same external ids a client would retry, plus the restart.
-        proc = start_gateway(data_dir, database_url, port)
+        proc = start_gateway(data_dir, port, GATEWAY_DATABASE_URL=database_url)
         try:
             await wait_healthy(http, url, proc)
             database = Database(database_url)

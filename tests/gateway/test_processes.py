@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.conftest import eventually
 from tests.gateway.processes import free_port, start_gateway, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -19,7 +20,7 @@ async def test_two_processes_posting_at_once_get_distinct_serials(
     data_dir: Path, database_url: str
 ) -> None:
     ports = [free_port(), free_port()]
-    procs = [start_gateway(data_dir, database_url, port) for port in ports]
+    procs = [start_gateway(data_dir, port, GATEWAY_DATABASE_URL=database_url) for port in ports]
     try:
         async with aiohttp.ClientSession() as http:
             for port, proc in zip(ports, procs, strict=True):
@@ -52,7 +53,7 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
     data_dir: Path, database_url: str
 ) -> None:
     port = free_port()
-    proc = start_gateway(data_dir, database_url, port)
+    proc = start_gateway(data_dir, port, GATEWAY_DATABASE_URL=database_url)
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
         await wait_healthy(http, url, proc)
@@ -63,7 +64,12 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
             "text": "The microwave sparks when I switch it on",
         }
         pending = asyncio.create_task(http.post(f"{url}/api/v1/messages?wait=20", json=body))
-        await asyncio.sleep(0.05)
+
+        async def stored() -> bool:  # the request is in flight once its message is stored
+            async with http.get(f"{url}/metrics") as resp:
+                return 'channel="api",outcome="stored"} 1.0' in await resp.text()
+
+        await eventually(stored)
         proc.send_signal(signal.SIGTERM)
         resp = await pending
         assert resp.status == 200
