@@ -18,7 +18,7 @@ from gateway.db.schema import messages
 from gateway.ports import TicketDesk, TicketRequest, TicketSummary
 from gateway.settings import Settings
 from gateway.store import conversations, outbox
-from gateway.store.messages import STAGE_DONE, STAGE_STORED
+from gateway.store.messages import STAGE_DONE, STAGE_STORED, intake_result
 from nlu import COMPLAINT_INTENTS
 from nlu.replies import ReplyTemplates
 
@@ -39,18 +39,7 @@ class Outcome:
 
     def as_result(self, message_id: int) -> dict[str, Any]:
         """The intake route's answer for this message."""
-        ticket = None
-        if self.ticket is not None:
-            ticket = {
-                "number": self.ticket.number,
-                "category": self.ticket.category,
-                "urgency": self.ticket.urgency,
-                "severity": self.ticket.severity,
-                "department": self.ticket.department,
-                "status": self.ticket.status,
-            }
-        reply = {"text": self.reply_text} if self.reply_text else None
-        return {"id": message_id, "ticket": ticket, "reply": reply}
+        return intake_result(message_id, self.ticket, self.reply_text)
 
 
 class MessageHandler:

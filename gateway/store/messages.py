@@ -125,14 +125,24 @@ def message_result(conn: Connection, message_id: int) -> dict[str, Any]:
         .order_by(outbox.c.id)
         .limit(1)
     )
-    ticket = None
-    if row is not None and row.number is not None:
-        ticket = {
-            "number": row.number,
-            "category": row.category,
-            "urgency": row.urgency,
-            "severity": row.severity,
-            "department": row.department,
-            "status": row.status,
+    ticket = row if row is not None and row.number is not None else None
+    return intake_result(message_id, ticket, reply)
+
+
+def intake_result(message_id: int, ticket: Any | None, reply_text: str | None) -> dict[str, Any]:
+    """The intake route's answer: `ticket` is anything with the ticket's summary fields."""
+    summary = None
+    if ticket is not None:
+        summary = {
+            "number": ticket.number,
+            "category": ticket.category,
+            "urgency": ticket.urgency,
+            "severity": ticket.severity,
+            "department": ticket.department,
+            "status": ticket.status,
         }
-    return {"id": message_id, "ticket": ticket, "reply": {"text": reply} if reply else None}
+    return {
+        "id": message_id,
+        "ticket": summary,
+        "reply": {"text": reply_text} if reply_text else None,
+    }
