@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from gateway.channels import ChannelContext
 from gateway.messages import CHANNELS, InboundMessage, Sender
 from gateway.web.body import query_float, read_json
-from gateway.web.errors import ApiError
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
 MAX_WAIT_SECONDS = 60.0
@@ -40,7 +39,7 @@ class MessageIn(BaseModel):
     text: str = Field(min_length=1)
     conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
     language: str | None = Field(default=None, max_length=16)
-    received_at: datetime | None = None
+    received_at: AwareDatetime | None = None  # ISO 8601 with its UTC offset
 
     @model_validator(mode="after")
     def _known_channel(self) -> MessageIn:
@@ -73,9 +72,6 @@ class ApiInput:
 
 def _to_inbound(body: MessageIn) -> InboundMessage:
     sender_id = body.sender.id or str(body.sender.email or body.sender.phone)
-    received = body.received_at or datetime.now(UTC)
-    if received.tzinfo is None:
-        raise ApiError(422, "validation_error", "received_at: needs a UTC offset")
     return InboundMessage(
         channel=body.channel,
         external_id=body.external_id,
@@ -87,6 +83,6 @@ def _to_inbound(body: MessageIn) -> InboundMessage:
             phone=body.sender.phone,
         ),
         text=body.text,
-        received_at=received,
+        received_at=body.received_at or datetime.now(UTC),
         language_hint=body.language,
     )

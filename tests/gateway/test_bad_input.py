@@ -47,6 +47,13 @@ VALID = b'{"channel": "api", "external_id": "x1", "sender": {"id": "c"}, "text":
             "validation_error",
         ),
         (
+            b'{"external_id": "x", "sender": {"id": "c"}, "text": "hi", '
+            b'"received_at": "2026-11-05T10:00:00"}',
+            "application/json",
+            422,
+            "validation_error",
+        ),
+        (
             b'{"external_id": "x", "sender": {"id": "c"}, "text": "\xff\xfe bad"}',
             "application/json",
             400,
@@ -63,6 +70,7 @@ VALID = b'{"channel": "api", "external_id": "x1", "sender": {"id": "c"}, "text":
         "sender-not-object",
         "not-an-object",
         "unknown-channel",
+        "naive-received-at",
         "invalid-utf8",
     ],
 )
