@@ -24,7 +24,7 @@ from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
-from gateway.web.keys import CHANNELS, CLOCK, DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
+from gateway.web.keys import DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.routes import audit, health, parse
 from nlu import NluService
@@ -52,7 +52,7 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     pipeline.reply_listeners.append(outbox.wake)
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
-    app[PIPELINE], app[OUTBOX], app[CHANNELS], app[CLOCK] = pipeline, outbox, channel_set, clock
+    app[PIPELINE], app[OUTBOX] = pipeline, outbox
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_nlu)

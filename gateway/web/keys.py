@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.channels import ChannelSet
-from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
@@ -19,5 +17,3 @@ NLU = web.AppKey("nlu", NluService)
 PIPELINE = web.AppKey("pipeline", IntakePipeline)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 METRICS = web.AppKey("metrics", Metrics)
-CHANNELS = web.AppKey("channels", ChannelSet)
-CLOCK: web.AppKey[Clock] = web.AppKey("clock")

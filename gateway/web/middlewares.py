@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
-from gateway.store.staff import staff_for_token
+from gateway.store.staff import StaffMember, staff_for_token
 from gateway.web.errors import HTTP_CODES, ApiError, error_response
 from gateway.web.keys import DATABASE, METRICS
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-STAFF = web.RequestKey("staff", object)
+#: The authenticated staff member, for handlers that record who acted.
+STAFF = web.RequestKey("staff", StaffMember)
 _ROLES_ATTR = "__staff_roles__"
 
 
@@ -70,7 +70,3 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise ApiError(403, "forbidden", f"role {member.role!r} may not use this route")
     request[STAFF] = member
     return await handler(request)
-
-
-def current_staff(request: web.Request) -> Any:
-    return request[STAFF]
