@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from gateway.clock import Clock
+from gateway.db.engine import Database
 from gateway.messages import Delivery, InboundMessage, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -50,6 +52,8 @@ class ChannelContext:
     """Everything a channel may use; given to each channel's `setup`."""
 
     settings: Settings
+    database: Database
+    clock: Clock
     intake: Intake
     outbox: OutboxControl
     metrics: Metrics

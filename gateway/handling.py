@@ -68,10 +68,15 @@ class MessageHandler:
         if detected in (None, UNDETERMINED):  # emoji, digits: answer as the conversation goes
             detected = None
         language = detected or conversation.language or message.language_hint or "en"
-        # Every message of a conversation with an open ticket is part of that ticket's thread.
-        outcome = Outcome(ticket=self._join_open_ticket(conn, conversation, message.id, now))
+        suppressed = bool((message.metadata or {}).get("reply_suppressed"))
+        # Every message of a conversation with an open ticket is part of that ticket's thread;
+        # one the channel suppressed (an auto-reply, a bounce, a repeat) is kept apart.
+        joined = None if suppressed else self._join_open_ticket(conn, conversation, message.id, now)
+        outcome = Outcome(ticket=joined)
 
-        if conversation.handled_by == "agent":
+        if suppressed:
+            outcome.notes.append("reply suppressed: no ticket, no answer")
+        elif conversation.handled_by == "agent":
             # An agent holds this conversation: the bot stays silent.
             outcome.notes.append("conversation held by an agent: no bot reply")
         elif intent in COMPLAINT_INTENTS:

@@ -53,6 +53,17 @@ class InboundMessage:
     language_hint: str | None = None
     notes: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Stored and noted, but never answered nor ticketed: auto-replies, bounces, mailing
+    #: lists, a mail seen before under another UID. The channel says why in `notes`.
+    reply_suppressed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One answer a customer can pick (an inline button); `value` comes back as their text."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,10 @@ class OutboundMessage:
     ticket_number: str | None = None
     in_reply_to: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Quick answers (a satisfaction survey's scores); a channel without buttons may list
+    #: them in the text, which already names them.
+    choices: tuple[Choice, ...] = ()
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

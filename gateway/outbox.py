@@ -22,9 +22,10 @@ from gateway.channels import OutputChannel
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.db.schema import tickets
-from gateway.messages import Delivery, OutboundMessage
+from gateway.messages import Choice, Delivery, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
+from gateway.store import ledger
 from gateway.store import outbox as rows
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class OutboxWorker:
         output = self._outputs.get(row.channel)
         if output is None:
             return Delivery.later(f"channel {row.channel!r} is not running in this process")
+        metadata = dict(row.metadata or {})
         message = OutboundMessage(
             id=int(row.id),
             channel=row.channel,
@@ -103,7 +105,9 @@ class OutboxWorker:
             text=row.text,
             kind=row.kind,
             ticket_number=numbers.get(row.ticket_id) if row.ticket_id else None,
-            metadata=dict(row.metadata or {}),
+            metadata=metadata,
+            choices=tuple(Choice(c["label"], c["value"]) for c in metadata.get("choices", ())),
+            language=metadata.get("language"),
         )
         try:
             return await output.send(message)
@@ -131,6 +135,15 @@ class OutboxWorker:
             rows.mark_retry(conn, row.id, now + timedelta(seconds=delay), delivery.error or "")
         else:
             rows.mark_failed(conn, row.id, delivery.error or "gave up")
+            if row.ticket_id is not None:
+                ledger.append(
+                    conn,
+                    row.ticket_id,
+                    "delivery_failed",
+                    f"channel:{row.channel}",
+                    {"outbox_id": row.id, "kind": row.kind, "error": delivery.error},
+                    now,
+                )
             self._metrics.outbox_failed.labels(row.channel).inc()
             log.error(
                 "outbox row %s on %s failed for good: %s", row.id, row.channel, delivery.error

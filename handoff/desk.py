@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from gateway.db.schema import ticket_events, tickets
 from gateway.ports import TicketRequest, TicketSummary
 from gateway.settings import Settings
+from gateway.store import ledger
 from handoff.numbering import next_ticket_number
 from handoff.policy import deadlines, department_for, severity_for
 
@@ -155,7 +156,7 @@ class TicketDesk:
         data: dict[str, Any],
         now: datetime,
     ) -> None:
-        conn.execute(sa.insert(ticket_events).values(_event(ticket_id, type_, actor, now, data)))
+        ledger.append(conn, ticket_id, type_, actor, data, now)
 
 
 def _event(

@@ -44,7 +44,11 @@ def store_inbound(conn: Connection, message: InboundMessage, now: datetime) -> t
             stored_at=now,
             raw_ref=message.raw_ref,
             language_hint=message.language_hint,
-            metadata=message.metadata,
+            metadata=(
+                {**message.metadata, "reply_suppressed": True}
+                if message.reply_suppressed
+                else message.metadata
+            ),
             stage=STAGE_STORED,
             notes=list(message.notes),
         )

@@ -57,7 +57,13 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_nlu)
     context = ChannelContext(
-        settings=settings, intake=pipeline, outbox=outbox, metrics=metrics, app=app
+        settings=settings,
+        database=database,
+        clock=clock,
+        intake=pipeline,
+        outbox=outbox,
+        metrics=metrics,
+        app=app,
     )
     for setup in wiring.CHANNEL_SETUPS:
         setup(context, channel_set)

@@ -1,0 +1,27 @@
+"""The ticket ledger: append-only events, written in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway.db.schema import ticket_events
+
+
+def append(
+    conn: Connection,
+    ticket_id: int,
+    type_: str,
+    actor: str,
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Records one step of a ticket: what happened, who did it, when, with its details."""
+    conn.execute(
+        sa.insert(ticket_events).values(
+            ticket_id=ticket_id, type=type_, actor=actor, at=at, data=data
+        )
+    )
