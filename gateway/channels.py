@@ -42,6 +42,10 @@ class Intake(Protocol):
 
 
 class OutboxControl(Protocol):
+    def wake(self) -> None:
+        """Something was queued: send it now rather than at the next poll."""
+        ...
+
     async def release(self, channel: str, conversation_key: str) -> None:
         """Sends what was kept for a recipient who has come back."""
         ...

@@ -26,7 +26,10 @@ from nlu.replies import ReplyTemplates
 ORDER_CATEGORIES = frozenset(
     {"product_quality", "delivery", "billing", "sales_contract", "after_sales"}
 )
-DIALOGUE_REPLIES = frozenset({"greet", "thanks", "request_human"})
+DIALOGUE_REPLIES = frozenset({"greet", "thanks"})
+#: Channels where the customer is waiting live: an urgent complaint there goes to a person.
+CHAT_CHANNELS = frozenset({"web_chat", "telegram"})
+HANDOVER_URGENCIES = frozenset({"high", "critical"})
 UNDETERMINED = "und"
 
 
@@ -74,8 +77,18 @@ class MessageHandler:
         joined = None if suppressed else self._join_open_ticket(conn, conversation, message.id, now)
         outcome = Outcome(ticket=joined)
 
+        survey = None
+        if not suppressed and joined is None:
+            survey = self._desk.answer_survey(conn, conversation.id, message.id, message.text, now)
+
         if suppressed:
             outcome.notes.append("reply suppressed: no ticket, no answer")
+        elif survey is not None:
+            outcome.ticket = survey.ticket
+            name = "survey_reopened" if survey.reopened else "survey_thanks"
+            outcome.reply_text = self._replies.render(
+                name, language, ticket_number=survey.ticket.number, satisfied=survey.satisfied
+            )
         elif conversation.handled_by == "agent":
             # An agent holds this conversation: the bot stays silent.
             outcome.notes.append("conversation held by an agent: no bot reply")
@@ -86,18 +99,27 @@ class MessageHandler:
                 self._open_complaint(conn, message, parsed, conversation, language, now, outcome)
         elif intent == "check_status":
             outcome.reply_text = self._status(conn, parsed, customer_id, language)
+        elif intent == "request_human":
+            if outcome.ticket is None:
+                # A person needs a ticket to answer on, even before the customer said why.
+                self._open_complaint(
+                    conn,
+                    message,
+                    {**parsed, "intent": {"name": "other"}},
+                    conversation,
+                    language,
+                    now,
+                    outcome,
+                    acknowledge=False,
+                )
+            assert outcome.ticket is not None
+            self._desk.hand_to_agent(conn, outcome.ticket.id, "customer asked for a person", now)
+            outcome.reply_text = self._replies.render(
+                intent, language, ticket_number=outcome.ticket.number
+            )
         elif intent in DIALOGUE_REPLIES:
             number = outcome.ticket.number if outcome.ticket else None
             outcome.reply_text = self._replies.render(intent, language, ticket_number=number)
-            if intent == "request_human" and outcome.ticket is not None:
-                self._desk.record_event(
-                    conn,
-                    outcome.ticket.id,
-                    "human_requested",
-                    "customer",
-                    {"message_id": message.id},
-                    now,
-                )
         elif not message.text.strip():
             outcome.notes.append("empty message: nothing to classify, no ticket")
         elif outcome.ticket is not None:
@@ -150,6 +172,8 @@ class MessageHandler:
         language: str,
         now: datetime,
         outcome: Outcome,
+        *,
+        acknowledge: bool = True,
     ) -> None:
         urgency = parsed.get("urgency") or {}
         entities = tuple(parsed.get("entities") or ())
@@ -167,10 +191,15 @@ class MessageHandler:
                 urgency_reasons=tuple(urgency.get("reasons") or ()),
                 entities=entities,
                 received_at=message.received_at,
+                text=message.text,
             ),
             now,
         )
         outcome.ticket, outcome.opened_ticket = ticket, True
+        if not acknowledge:
+            return
+        if message.channel in CHAT_CHANNELS and ticket.urgency in HANDOVER_URGENCIES:
+            self._desk.hand_to_agent(conn, ticket.id, f"{ticket.urgency} urgency in a chat", now)
         has_order = any(e.get("entity") == "order_number" for e in entities)
         outcome.reply_text = self._replies.render(
             "acknowledgement",
@@ -179,7 +208,8 @@ class MessageHandler:
             category=category,
             severity=ticket.severity,
             ticket_number=ticket.number,
-            response_hours=self._settings.response_hours[ticket.urgency],
+            response_hours=ticket.response_hours,
+            business_hours=ticket.business_hours,
             due=self._local(ticket.first_response_due),
             ask_order_number=category in ORDER_CATEGORIES and not has_order,
         )

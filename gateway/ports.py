@@ -24,6 +24,7 @@ class TicketRequest:
     urgency_reasons: tuple[str, ...]
     entities: tuple[dict[str, Any], ...]
     received_at: datetime
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,20 @@ class TicketSummary:
     customer_id: int
     first_response_due: datetime
     resolution_due: datetime
+    assignee: str | None = None
+    #: The first-response promise as the acknowledgement states it.
+    response_hours: float = 0.0
+    business_hours: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswerOutcome:
+    """A customer answered a follow-up survey; `reopened` when they were not satisfied."""
+
+    ticket: TicketSummary
+    score: int | None
+    satisfied: bool
+    reopened: bool
 
 
 class TicketDesk(Protocol):
@@ -56,6 +71,20 @@ class TicketDesk(Protocol):
         self, conn: Connection, customer_id: int, number: str | None
     ) -> TicketSummary | None:
         """The customer's ticket by number, or their newest one; never another customer's."""
+        ...
+
+    def hand_to_agent(
+        self, conn: Connection, ticket_id: int, reason: str, now: datetime
+    ) -> str | None:
+        """Gives the ticket's conversation to a person: the bot stays silent in it from now on.
+        Returns the agent it went to, or None when it waits in the department's queue."""
+        ...
+
+    def answer_survey(
+        self, conn: Connection, conversation_id: int, message_id: int, text: str, now: datetime
+    ) -> SurveyAnswerOutcome | None:
+        """Records `text` as the answer to the conversation's open follow-up survey; None when
+        there is no such survey or the text is not an answer."""
         ...
 
     def record_event(

@@ -8,7 +8,6 @@ instead of failing on the first request.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,25 +19,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-
-URGENCY_LEVELS = ("low", "normal", "high", "critical")
-
-#: Promised first response per urgency, in hours on the plain clock (the handoff module
-#: refines this with business calendars).
-DEFAULT_RESPONSE_HOURS: dict[str, float] = {"critical": 2, "high": 8, "normal": 24, "low": 72}
-
-#: Which department answers which complaint category.
-DEFAULT_DEPARTMENTS: dict[str, str] = {
-    "product_quality": "quality",
-    "delivery": "logistics",
-    "billing": "finance",
-    "service_attitude": "customer_service",
-    "sales_contract": "sales",
-    "after_sales": "after_sales",
-    "advertising": "marketing",
-    "privacy": "legal_privacy",
-    "other": "customer_service",
-}
 
 
 class SettingsError(Exception):
@@ -70,8 +50,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     pipeline_workers: int = Field(default=4, ge=1, le=64)
-    response_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RESPONSE_HOURS))
-    departments: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DEPARTMENTS))
+    #: The complaint-handling policy (departments, agents, calendar, SLA) as TOML; re-read
+    #: when it changes. Unset: the defaults, or what an administrator stored via the API.
+    policy_file: Path | None = None
+    #: How often deadlines, queues, surveys and spike warnings are checked.
+    monitor_interval_seconds: float = Field(default=30.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
     outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
@@ -123,22 +106,6 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
-    @field_validator("response_hours")
-    @classmethod
-    def _every_urgency_has_hours(cls, value: dict[str, float]) -> dict[str, float]:
-        merged = {**DEFAULT_RESPONSE_HOURS, **value}
-        unknown = set(merged) - set(URGENCY_LEVELS)
-        if unknown:
-            raise ValueError(f"unknown urgency levels {sorted(unknown)}")
-        if any(hours <= 0 for hours in merged.values()):
-            raise ValueError("hours must be positive")
-        return merged
-
-    @field_validator("departments")
-    @classmethod
-    def _every_category_has_department(cls, value: dict[str, str]) -> dict[str, str]:
-        return {**DEFAULT_DEPARTMENTS, **value}
-
     @model_validator(mode="after")
     def _delay_bounds(self) -> Settings:
         if self.outbox_max_delay_seconds < self.outbox_base_delay_seconds:
@@ -158,10 +125,6 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
-
-    def response_time(self, urgency: str) -> timedelta:
-        """The promised first-response time for an urgency level."""
-        return timedelta(hours=self.response_hours.get(urgency, self.response_hours["normal"]))
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import channels.api
 import channels.web_chat
+import handoff
 from gateway.channels import ChannelContext, ChannelSet
-from gateway.ports import TicketDesk
 from gateway.settings import Settings
-from handoff.desk import TicketDesk as PolicyTicketDesk
-from handoff.routes import routes as ticket_routes
+from handoff.desk import TicketDesk
+from nlu.replies import ReplyTemplates
 
 ChannelSetup = Callable[[ChannelContext, ChannelSet], None]
 
@@ -22,8 +22,11 @@ CHANNEL_SETUPS: tuple[ChannelSetup, ...] = (
     channels.web_chat.setup,
 )
 
-STAFF_ROUTES = (ticket_routes,)
-
 
 def ticket_desk(settings: Settings) -> TicketDesk:
-    return PolicyTicketDesk(settings)
+    return TicketDesk(settings)
+
+
+def setup_handoff(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) -> None:
+    """Staff routes, the SLA monitor, surveys and spike warnings."""
+    handoff.setup(context, desk, templates)

@@ -1,1 +1,67 @@
-"""The complaint-handling policy: tickets, their numbers, grading, routing and the ledger."""
+"""The complaint-handling policy: tickets, SLA, routing, handoff to agents, surveys, figures.
+
+`setup` adds the staff routes and the background work to the application; the pipeline
+reaches the desk through `gateway.ports.TicketDesk` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.channels import ChannelContext
+from handoff import admin_routes, routes, staff_console, stats_routes
+from handoff.desk import TicketDesk
+from handoff.keys import DESK, MONITOR
+from handoff.monitor import HandoffMonitor
+from handoff.policy_file import PolicyFileWatcher
+from nlu.replies import ReplyTemplates
+
+log = logging.getLogger(__name__)
+
+
+def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) -> None:
+    app, settings = context.app, context.settings
+    app[DESK] = desk
+    app[MONITOR] = HandoffMonitor(
+        context.database,
+        desk,
+        templates,
+        context.clock,
+        context.metrics,
+        email_enabled=bool(settings.email_smtp_url and settings.email_from),
+        on_queued=context.outbox.wake,
+    )
+    app[staff_console.HUB] = staff_console.ConsoleHub(context.database)
+    for table in (routes.routes, admin_routes.routes, staff_console.routes, stats_routes.routes):
+        app.add_routes(table)
+    app.on_shutdown.append(app[staff_console.HUB].close_all)
+    app.cleanup_ctx.append(staff_console.run_hub)
+    watcher = (
+        PolicyFileWatcher(settings.policy_file, context.database, context.clock)
+        if settings.policy_file
+        else None
+    )
+
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        if watcher is not None:
+            await watcher.sync()  # the file's policy applies before the first message
+        tasks = [
+            asyncio.create_task(
+                app[MONITOR].run(settings.monitor_interval_seconds), name="handoff-monitor"
+            )
+        ]
+        if watcher is not None:
+            tasks.append(asyncio.create_task(watcher.watch(2.0), name="policy-file-watch"))
+        yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.append(background)

@@ -1,16 +1,40 @@
-"""Staff routes for tickets."""
+"""Staff routes for tickets: read them, move them along the lifecycle, answer customers,
+take a chat from the bot and give it back."""
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Annotated, Any, Literal
 
-from gateway.web.body import query_int
+from aiohttp import web
+from pydantic import BaseModel, StringConstraints
+
+from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
-from gateway.web.keys import DATABASE, SETTINGS
-from gateway.web.middlewares import requires_role
+from gateway.web.keys import CLOCK, DATABASE, OUTBOX, SETTINGS
+from gateway.web.middlewares import STAFF, requires_role
+from handoff.desk import TicketNotFound
+from handoff.keys import DESK
+from handoff.lifecycle import IllegalTransition, UnknownStatus
+from handoff.replies import queue_staff_reply
 from handoff.views import ticket_detail, ticket_list
 
 routes = web.RouteTableDef()
+
+ReplyText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+]
+
+
+class StatusChange(BaseModel):
+    status: str
+
+
+class StaffReply(BaseModel):
+    text: ReplyText
+
+
+class Handler(BaseModel):
+    handled_by: Literal["agent", "bot"]
 
 
 @routes.get("/api/v1/tickets")
@@ -27,6 +51,8 @@ async def list_tickets(request: web.Request) -> web.Response:
             channel=request.query.get("channel"),
             status=request.query.get("status"),
             category=request.query.get("category"),
+            assignee=request.query.get("assignee"),
+            escalation=request.query.get("escalation"),
         )
     )
     return web.json_response({"tickets": page, "next": str(next_cursor) if next_cursor else None})
@@ -40,3 +66,71 @@ async def get_ticket(request: web.Request) -> web.Response:
     if ticket is None:
         raise ApiError(404, "ticket_not_found", f"no ticket {number}")
     return web.json_response(ticket)
+
+
+@routes.post("/api/v1/tickets/{number}/status")
+@requires_role("agent", "supervisor")
+async def change_status(request: web.Request) -> web.Response:
+    number = request.match_info["number"]
+    body = await read_json(request, StatusChange)
+    desk = request.app[DESK]
+    try:
+        await request.app[DATABASE].write(
+            lambda conn: desk.change_status(
+                conn, number, body.status, request[STAFF].name, request.app[CLOCK]()
+            )
+        )
+    except TicketNotFound:
+        raise ApiError(404, "ticket_not_found", f"no ticket {number}") from None
+    except UnknownStatus as exc:
+        raise ApiError(422, "unknown_status", str(exc)) from None
+    except IllegalTransition as exc:
+        raise ApiError(409, "illegal_transition", str(exc)) from None
+    return web.json_response(await _detail(request, number))
+
+
+@routes.post("/api/v1/tickets/{number}/replies")
+@requires_role("agent", "supervisor")
+async def reply(request: web.Request) -> web.Response:
+    number = request.match_info["number"]
+    body = await read_json(request, StaffReply)
+    desk, settings, outbox = request.app[DESK], request.app[SETTINGS], request.app[OUTBOX]
+    try:
+        message = await request.app[DATABASE].write(
+            queue_staff_reply,
+            desk,
+            number,
+            body.text,
+            request[STAFF].name,
+            request.app[CLOCK](),
+            settings.zone,
+            request.headers.get("Idempotency-Key"),
+        )
+    except TicketNotFound:
+        raise ApiError(404, "ticket_not_found", f"no ticket {number}") from None
+    outbox.wake()
+    return web.json_response(message, status=201)
+
+
+@routes.post("/api/v1/tickets/{number}/handler")
+@requires_role("agent", "supervisor")
+async def set_handler(request: web.Request) -> web.Response:
+    """`{"handled_by": "agent"}` takes the chat from the bot; `"bot"` gives it back."""
+    number = request.match_info["number"]
+    body = await read_json(request, Handler)
+    desk = request.app[DESK]
+    try:
+        await request.app[DATABASE].write(
+            lambda conn: desk.set_handler(
+                conn, number, body.handled_by, request[STAFF].name, request.app[CLOCK]()
+            )
+        )
+    except TicketNotFound:
+        raise ApiError(404, "ticket_not_found", f"no ticket {number}") from None
+    return web.json_response(await _detail(request, number))
+
+
+async def _detail(request: web.Request, number: str) -> dict[str, Any]:
+    detail = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
+    assert detail is not None
+    return detail

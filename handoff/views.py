@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import customers, messages, outbox, ticket_events, tickets
+from gateway.db.schema import conversations, customers, messages, outbox, ticket_events, tickets
 
 _LIST_COLUMNS = (
     tickets.c.id,
@@ -25,6 +25,9 @@ _LIST_COLUMNS = (
     tickets.c.created_at,
     tickets.c.first_response_due,
     tickets.c.resolution_due,
+    tickets.c.escalation,
+    tickets.c.first_responded_at,
+    tickets.c.resolved_at,
 )
 
 
@@ -46,6 +49,9 @@ def _ticket_fields(row: Any, zone: ZoneInfo) -> dict[str, Any]:
         "created_at": _iso(row.created_at, zone),
         "first_response_due": _iso(row.first_response_due, zone),
         "resolution_due": _iso(row.resolution_due, zone),
+        "escalation": row.escalation,
+        "first_responded_at": _iso(row.first_responded_at, zone),
+        "resolved_at": _iso(row.resolved_at, zone),
     }
 
 
@@ -53,9 +59,13 @@ def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, An
     """The ticket with its customer, messages (both directions) and ledger, oldest first."""
     row = (
         conn.execute(
-            sa.select(*_LIST_COLUMNS, tickets.c.updated_at, tickets.c.customer_id).where(
-                tickets.c.number == number
-            )
+            sa.select(
+                *_LIST_COLUMNS,
+                tickets.c.updated_at,
+                tickets.c.customer_id,
+                tickets.c.conversation_id,
+                tickets.c.reopen_count,
+            ).where(tickets.c.number == number)
         )
     ).first()
     if row is None:
@@ -126,11 +136,17 @@ def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, An
     return {
         **_ticket_fields(row, zone),
         "updated_at": _iso(row.updated_at, zone),
+        "reopen_count": row.reopen_count,
+        # "agent" while a person holds the chat: the bot stays silent in it.
+        "handled_by": conn.scalar(
+            sa.select(conversations.c.handled_by).where(conversations.c.id == row.conversation_id)
+        ),
         "customer": {
             "id": customer.id,
             "name": customer.name,
             "email": customer.email,
             "phone": customer.phone,
+            "earlier_tickets": _other_tickets(conn, customer.id, row.id, zone),
         }
         if customer
         else None,
@@ -142,6 +158,34 @@ def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, An
     }
 
 
+def _other_tickets(
+    conn: Connection, customer_id: int, ticket_id: int, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The customer's other tickets, on any channel, newest first."""
+    rows = conn.execute(
+        sa.select(
+            tickets.c.number,
+            tickets.c.status,
+            tickets.c.category,
+            tickets.c.channel,
+            tickets.c.created_at,
+        )
+        .where(tickets.c.customer_id == customer_id, tickets.c.id != ticket_id)
+        .order_by(tickets.c.id.desc())
+        .limit(50)
+    )
+    return [
+        {
+            "number": r.number,
+            "status": r.status,
+            "category": r.category,
+            "channel": r.channel,
+            "created_at": _iso(r.created_at, zone),
+        }
+        for r in rows
+    ]
+
+
 def ticket_list(
     conn: Connection,
     zone: ZoneInfo,
@@ -151,6 +195,8 @@ def ticket_list(
     channel: str | None = None,
     status: str | None = None,
     category: str | None = None,
+    assignee: str | None = None,
+    escalation: str | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Newest first; returns the page and the cursor of the next page."""
     query = sa.select(*_LIST_COLUMNS).order_by(tickets.c.id.desc()).limit(limit + 1)
@@ -160,6 +206,8 @@ def ticket_list(
         (tickets.c.channel, channel),
         (tickets.c.status, status),
         (tickets.c.category, category),
+        (tickets.c.assignee, assignee),
+        (tickets.c.escalation, escalation),
     ):
         if value:
             query = query.where(column == value)

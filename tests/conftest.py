@@ -21,11 +21,13 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from gateway.clock import Clock, system_clock
 from gateway.db.engine import Database
 from gateway.settings import Settings, load_settings
-from gateway.store.staff import add_staff
+from gateway.store.staff import StaffNameTaken, add_staff
 from gateway.web.app import build_app
 from gateway.web.keys import DATABASE
 from nlu import NluService
@@ -111,6 +113,7 @@ class LiveGateway:
     settings: Settings
     database: Database
     tokens: dict[str, str]
+    app: web.Application
 
     def auth(self, role: str = "agent") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -144,18 +147,25 @@ class LiveGateway:
 
 
 @asynccontextmanager
-async def running_gateway(settings: Settings) -> AsyncIterator[LiveGateway]:
+async def running_gateway(
+    settings: Settings, clock: Clock = system_clock
+) -> AsyncIterator[LiveGateway]:
     """A gateway app on a loopback port, with a staff token of each role; closed at the end."""
-    app = build_app(settings)
+    app = build_app(settings, clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     tokens = {}
     for role in ("admin", "supervisor", "agent"):
-        tokens[role] = await app[DATABASE].write(add_staff, f"test-{role}", role, datetime.now(UTC))
+        try:
+            token = await app[DATABASE].write(add_staff, f"test-{role}", role, datetime.now(UTC))
+        except StaffNameTaken:  # a second gateway on the same database
+            name = f"test-{role}-{uuid.uuid4().hex[:6]}"
+            token = await app[DATABASE].write(add_staff, name, role, datetime.now(UTC))
+        tokens[role] = token
     async with aiohttp.ClientSession() as http:
         try:
             yield LiveGateway(
-                str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens
+                str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens, app
             )
         finally:
             await server.close()

@@ -76,8 +76,20 @@ tickets = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("first_response_due", UTCDateTime, nullable=False),
     sa.Column("resolution_due", UTCDateTime, nullable=False),
+    sa.Column("assigned_at", UTCDateTime),
+    sa.Column("first_responded_at", UTCDateTime),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("closed_at", UTCDateTime),
+    # While the ticket waits for the customer its resolution clock is paused from here.
+    sa.Column("waiting_since", UTCDateTime),
+    sa.Column("escalation", sa.String(12)),  # at_risk or breached, once a supervisor knows
+    sa.Column("product", sa.String(100)),
+    sa.Column("order_prefix", sa.String(20)),
+    sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_tickets_created_at", "created_at"),
     sa.Index("ix_tickets_status", "status"),
+    sa.Index("ix_tickets_assignee_status", "assignee", "status"),
+    sa.Index("ix_tickets_department_status", "department", "status"),
 )
 
 ticket_events = sa.Table(
@@ -159,4 +171,88 @@ staff = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("disabled_at", UTCDateTime),
+)
+
+
+# --- the complaint-handling policy (handoff) ---
+
+policy_versions = sa.Table(
+    "policy_versions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),  # file, api
+    sa.Column("author", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+agent_presence = sa.Table(
+    "agent_presence",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("status", sa.String(10), nullable=False),  # online, away, offline
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id"), nullable=False, unique=True),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # scheduled, sent, answered, expired
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("answered_at", UTCDateTime),
+    sa.Column("score", sa.Integer),
+    sa.Column("satisfied", sa.Boolean),
+    sa.Column("answer_message_id", BigId),
+    sa.Index("ix_surveys_status_due_at", "status", "due_at"),
+    sa.Index("ix_surveys_conversation_id", "conversation_id"),
+)
+
+spike_warnings = sa.Table(
+    "spike_warnings",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("dimension", sa.String(20), nullable=False),  # category, product, order_prefix
+    sa.Column("value", sa.String(100), nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("subsided_at", UTCDateTime),
+    sa.Column("observed", sa.Integer, nullable=False),
+    sa.Column("expected", sa.Float, nullable=False),
+    sa.Column("p_value", sa.Float, nullable=False),
+    sa.Index("ix_spike_warnings_subsided_at", "subsided_at"),
+)
+
+sales = sa.Table(
+    "sales",
+    metadata,
+    sa.Column("product", sa.String(100), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM
+    sa.Column("units", sa.BigInteger, nullable=False),
+)
+
+#: What staff consoles are told (an assignment, a major complaint, an escalation, a
+#: spike); each console tails this table, so every process's sockets see every event.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("audience", sa.String(120), nullable=False),  # supervisors, or agent:<name>
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("ticket_id", BigId),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Contact details a channel vouched for (the address a mail came from): the same person
+#: on another channel with the same verified detail is the same customer.
+customer_contacts = sa.Table(
+    "customer_contacts",
+    metadata,
+    sa.Column("kind", sa.String(10), primary_key=True),  # email, phone
+    sa.Column("value", sa.String(320), primary_key=True),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("verified_at", UTCDateTime, nullable=False),
 )

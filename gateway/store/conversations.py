@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, customer_identities, customers
+from gateway.db.schema import conversations, customer_contacts, customer_identities, customers
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +21,70 @@ class Conversation:
     handled_by: str
 
 
+def verified_contacts(message: sa.Row[Any]) -> list[tuple[str, str]]:
+    """The contact details the channel vouched for (`metadata["verified"]`), normalised."""
+    vouched = (message.metadata or {}).get("verified") or ()
+    found = []
+    if "email" in vouched and message.sender_email:
+        found.append(("email", message.sender_email.strip().lower()))
+    if "phone" in vouched and message.sender_phone:
+        digits = "".join(ch for ch in message.sender_phone if ch.isdigit())
+        if digits:
+            found.append(("phone", "+" + digits))
+    return found
+
+
 def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> int:
-    """The customer behind a stored message, created on first contact through a channel."""
+    """The customer behind a stored message, created on first contact through a channel.
+
+    A first contact through a new channel with a verified email address or phone number
+    that an existing customer verified before is that customer: agents see one history.
+    """
+    contacts = verified_contacts(message)
+    customer_id = _find_customer(conn, message)
+    if customer_id is None:
+        customer_id = _customer_by_contact(conn, contacts)
+        if customer_id is None:
+            customer_id = _new_customer(conn, message, now)
+        conn.execute(
+            sa.insert(customer_identities).values(
+                channel=message.channel, sender_id=message.sender_id, customer_id=customer_id
+            )
+        )
+    _remember_contacts(conn, customer_id, contacts, now)
+    return customer_id
+
+
+def _customer_by_contact(conn: Connection, contacts: list[tuple[str, str]]) -> int | None:
+    for kind, value in contacts:
+        found = conn.scalar(
+            sa.select(customer_contacts.c.customer_id).where(
+                customer_contacts.c.kind == kind, customer_contacts.c.value == value
+            )
+        )
+        if found is not None:
+            return int(found)
+    return None
+
+
+def _remember_contacts(
+    conn: Connection, customer_id: int, contacts: list[tuple[str, str]], now: datetime
+) -> None:
+    for kind, value in contacts:
+        known = conn.scalar(
+            sa.select(customer_contacts.c.customer_id).where(
+                customer_contacts.c.kind == kind, customer_contacts.c.value == value
+            )
+        )
+        if known is None:
+            conn.execute(
+                sa.insert(customer_contacts).values(
+                    kind=kind, value=value, customer_id=customer_id, verified_at=now
+                )
+            )
+
+
+def _find_customer(conn: Connection, message: sa.Row[Any]) -> int | None:
     known = conn.execute(
         sa.select(customers.c.id, customers.c.name, customers.c.email, customers.c.phone)
         .join(customer_identities, customer_identities.c.customer_id == customers.c.id)
@@ -45,6 +107,10 @@ def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> i
         if fresh:
             conn.execute(sa.update(customers).where(customers.c.id == known.id).values(**fresh))
         return int(known.id)
+    return None
+
+
+def _new_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> int:
     customer_id = conn.scalar(
         sa.insert(customers)
         .values(
@@ -55,11 +121,7 @@ def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> i
         )
         .returning(customers.c.id)
     )
-    conn.execute(
-        sa.insert(customer_identities).values(
-            channel=message.channel, sender_id=message.sender_id, customer_id=customer_id
-        )
-    )
+    assert customer_id is not None
     return int(customer_id)
 
 

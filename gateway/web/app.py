@@ -24,7 +24,7 @@ from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
-from gateway.web.keys import DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
+from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.routes import audit, health, parse
 from nlu import NluService
@@ -45,14 +45,14 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
     channel_set = ChannelSet()
     outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock)
-    handler = MessageHandler(
-        wiring.ticket_desk(settings), ReplyTemplates(settings.data_dir / "templates"), settings
-    )
+    templates = ReplyTemplates(settings.data_dir / "templates")
+    desk = wiring.ticket_desk(settings)
+    handler = MessageHandler(desk, templates, settings)
     pipeline = IntakePipeline(database, nlu, handler, metrics, clock)
     pipeline.reply_listeners.append(outbox.wake)
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
-    app[PIPELINE], app[OUTBOX] = pipeline, outbox
+    app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_nlu)
@@ -67,12 +67,11 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     )
     for setup in wiring.CHANNEL_SETUPS:
         setup(context, channel_set)
+    wiring.setup_handoff(context, desk, templates)
     app.cleanup_ctx.append(_workers)
     app.add_routes(health.routes)
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
-    for routes in wiring.STAFF_ROUTES:
-        app.add_routes(routes)
     return app
 
 

@@ -18,25 +18,35 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 async def read_json(request: web.Request, model: type[Model]) -> Model:
-    if request.content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    raw = await request.read()  # aiohttp enforces client_max_size here (413)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(
-            400, "invalid_utf8", f"body is not valid UTF-8 at byte {exc.start}"
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ApiError(
-            400, "invalid_json", f"body is not valid JSON: {exc.msg} at {exc.pos}"
-        ) from None
+    """The JSON body validated as `model`; 415, 400 or 422 with details when it is not."""
+    data = await read_json_value(request)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "validation_error", _describe(exc), _details(exc)) from None
+
+
+async def read_json_value(request: web.Request) -> Any:
+    """The JSON body as parsed, unvalidated; 415 or 400 when it is not JSON."""
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        return json.loads(await read_text(request))
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, "invalid_json", f"body is not valid JSON: {exc.msg} at {exc.pos}"
+        ) from None
+
+
+async def read_text(request: web.Request) -> str:
+    """The body as UTF-8 text; 400 when it is not."""
+    raw = await request.read()  # aiohttp enforces client_max_size here (413)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400, "invalid_utf8", f"body is not valid UTF-8 at byte {exc.start}"
+        ) from None
 
 
 def _describe(exc: ValidationError) -> str:

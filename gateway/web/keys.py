@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
@@ -17,3 +18,4 @@ NLU = web.AppKey("nlu", NluService)
 PIPELINE = web.AppKey("pipeline", IntakePipeline)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 METRICS = web.AppKey("metrics", Metrics)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")

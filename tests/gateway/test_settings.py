@@ -62,12 +62,12 @@ def test_the_environment_wins_over_the_toml_file(
     clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config = tmp_path / "gateway.toml"
-    config.write_text('ticket_prefix = "FILE"\ntimezone = "UTC"\n[response_hours]\nlow = 96\n')
+    config.write_text('ticket_prefix = "FILE"\ntimezone = "UTC"\nmonitor_interval_seconds = 5\n')
     monkeypatch.setenv("GATEWAY_TICKET_PREFIX", "ENV")
     settings = load_settings(config)
     assert settings.ticket_prefix == "ENV"
     assert settings.timezone == "UTC"
-    assert settings.response_hours["low"] == 96 and settings.response_hours["critical"] == 2
+    assert settings.monitor_interval_seconds == 5
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,52 @@
+"""Administrator routes: the policy (departments, agents, calendar, SLA) and sales figures.
+
+A change takes effect on every gateway process within one transaction, without a restart.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.web.body import read_json_value, read_text
+from gateway.web.errors import ApiError
+from gateway.web.keys import CLOCK, DATABASE
+from gateway.web.middlewares import STAFF, requires_role
+from handoff.policy_store import PolicyError, save_policy, stored_document
+from handoff.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/admin/policy")
+@requires_role("supervisor")
+async def get_policy(request: web.Request) -> web.Response:
+    version, document = await request.app[DATABASE].read(stored_document)
+    return web.json_response({"version": version, "policy": document})
+
+
+@routes.put("/api/v1/admin/policy")
+@requires_role()
+async def put_policy(request: web.Request) -> web.Response:
+    document = await read_json_value(request)
+    try:
+        version = await request.app[DATABASE].write(
+            save_policy, document, "api", request[STAFF].name, request.app[CLOCK]()
+        )
+    except PolicyError as exc:
+        raise ApiError(422, "invalid_policy", str(exc)) from None
+    return web.json_response({"version": version, "policy": document})
+
+
+@routes.put("/api/v1/admin/sales")
+@requires_role()
+async def put_sales(request: web.Request) -> web.Response:
+    """Sales per product and month, as CSV (`product,month,units`) or a JSON list."""
+    try:
+        if request.content_type == "text/csv":
+            rows = parse_sales_csv(await read_text(request))
+        else:
+            rows = parse_sales_json(await read_json_value(request))
+    except SalesError as exc:
+        raise ApiError(422, "invalid_sales", str(exc)) from None
+    imported = await request.app[DATABASE].write(import_sales, rows)
+    return web.json_response({"imported": imported})

@@ -1,0 +1,106 @@
+"""The handoff monitor: the policy's timed steps, run every few seconds by one process.
+
+Queues are drained, unanswered tickets reassigned, deadlines escalated, surveys sent and
+spikes checked, all in one transaction. On PostgreSQL a transaction-scoped advisory lock
+lets one process at a time do it, so nothing is assigned, escalated or surveyed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway.clock import Clock
+from gateway.db.engine import Database
+from gateway.metrics import Metrics
+from handoff import escalation, lifecycle, routing, surveys
+from handoff.desk import TicketDesk
+from handoff.spike_monitor import check_spikes
+from nlu.replies import ReplyTemplates
+
+log = logging.getLogger(__name__)
+
+_PG_MONITOR_LOCK = 7_242_612
+
+
+@dataclass
+class MonitorPass:
+    """What one pass did."""
+
+    assigned: int = 0
+    reassigned: int = 0
+    escalated: int = 0
+    surveys_sent: int = 0
+    surveys_expired: int = 0
+    spikes_raised: int = 0
+    skipped: bool = False
+
+
+class HandoffMonitor:
+    def __init__(
+        self,
+        database: Database,
+        desk: TicketDesk,
+        templates: ReplyTemplates,
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        email_enabled: bool,
+        on_queued: Callable[[], None],
+    ) -> None:
+        self._db = database
+        self._desk = desk
+        self._templates = templates
+        self._clock = clock
+        self._metrics = metrics
+        self._email_enabled = email_enabled
+        self._on_queued = on_queued
+
+    async def run(self, interval: float) -> None:
+        """Runs a pass every `interval` seconds until cancelled; survives any error."""
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._metrics.errors.labels("handoff_monitor").inc()
+                log.exception("handoff monitor pass failed; retrying")
+            await asyncio.sleep(interval)
+
+    async def run_once(self) -> MonitorPass:
+        result = await self._db.write(self._pass)
+        if result.surveys_sent or result.escalated:
+            self._on_queued()  # surveys and alert mails are in the outbox now
+        return result
+
+    def _pass(self, conn: Connection) -> MonitorPass:
+        if conn.dialect.name == "postgresql" and not conn.scalar(
+            sa.text(f"SELECT pg_try_advisory_xact_lock({_PG_MONITOR_LOCK})")
+        ):
+            return MonitorPass(skipped=True)  # another process is doing this pass
+        now = self._clock()
+        policy, calendar = self._desk.policy(conn)
+        result = MonitorPass()
+        result.assigned = routing.drain_queue(conn, policy, now)
+        result.reassigned = escalation.reassign_unanswered(conn, policy, now)
+        result.escalated = escalation.escalate(
+            conn, policy, calendar, now, email_enabled=self._email_enabled
+        )
+        result.surveys_sent = surveys.send_due(conn, self._templates, now)
+        expired = surveys.expire_unanswered(conn, policy, now)
+        for ticket_id in expired:
+            ticket = lifecycle.load_ticket_by_id(conn, ticket_id)
+            if ticket is not None and ticket.status == "resolved":
+                lifecycle.change_status(
+                    conn, ticket, "closed", "system", now, calendar, "survey unanswered"
+                )
+        result.surveys_expired = len(expired)
+        raised = check_spikes(conn, policy, now, email_enabled=self._email_enabled)
+        result.spikes_raised = len(raised)
+        return result

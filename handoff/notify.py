@@ -1,0 +1,89 @@
+"""Telling staff: a notification row every staff console tails, and mail to supervisors.
+
+Rows are written in the caller's transaction, so a notification exists exactly when the
+step it announces does, whichever process took that step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway.db.schema import notifications
+from gateway.store import outbox
+from handoff.policy import Policy
+
+SUPERVISORS = "supervisors"
+
+
+def agent_audience(name: str) -> str:
+    return f"agent:{name}"
+
+
+def notify(
+    conn: Connection,
+    audience: str,
+    type_: str,
+    data: dict[str, Any],
+    now: datetime,
+    ticket_id: int | None = None,
+) -> None:
+    conn.execute(
+        sa.insert(notifications).values(
+            audience=audience, type=type_, ticket_id=ticket_id, data=data, created_at=now
+        )
+    )
+
+
+def alert_supervisors(
+    conn: Connection,
+    policy: Policy,
+    department: str,
+    type_: str,
+    summary: str,
+    data: dict[str, Any],
+    now: datetime,
+    *,
+    ticket_id: int | None = None,
+    email_enabled: bool = False,
+) -> None:
+    """Pushes to every supervisor console and, when email is set up, mails the department's
+    supervisors who gave an address (once per alert: the dedupe key names it)."""
+    notify(conn, SUPERVISORS, type_, {**data, "department": department}, now, ticket_id)
+    if not email_enabled:
+        return
+    for name in policy.supervisors_of(department):
+        address = policy.supervisors.get(name)
+        if address is None or not address.email:
+            continue
+        outbox.enqueue(
+            conn,
+            channel="email",
+            conversation_key=f"staff:{name}",
+            recipient=address.email,
+            kind="supervisor_alert",
+            text=summary,
+            now=now,
+            ticket_id=ticket_id,
+            dedupe_key=f"alert:{type_}:{ticket_id or data.get('key')}:{name}",
+            metadata={"subject": summary.splitlines()[0][:150]},
+        )
+
+
+def since(conn: Connection, last_id: int, limit: int = 200) -> list[sa.Row[Any]]:
+    """Notifications after `last_id`, oldest first."""
+    return list(
+        conn.execute(
+            sa.select(notifications)
+            .where(notifications.c.id > last_id)
+            .order_by(notifications.c.id)
+            .limit(limit)
+        )
+    )
+
+
+def newest_id(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.max(notifications.c.id))) or 0)

@@ -1,0 +1,155 @@
+"""Routing: which agent takes a ticket, and handing tickets out as agents free up.
+
+Among the department's agents who are online, speak the customer's language and take the
+category, the least loaded below their capacity gets it; with none eligible the ticket
+waits in the department's queue (no assignee). Candidates' presence rows are locked first
+(PostgreSQL), so two processes assigning at once never push an agent past capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway.db.schema import agent_presence, tickets
+from gateway.store import ledger
+from handoff.notify import agent_audience, notify
+from handoff.policy import Agent, Policy
+
+#: Statuses in which a ticket occupies its agent (counted against capacity).
+ACTIVE_STATUSES = ("assigned", "in_progress", "waiting_customer", "reopened")
+QUEUED_STATUSES = ("new", "reopened")
+SEVERITY_ORDER = {"major": 0, "important": 1, "general": 2}
+PRESENCE_STATES = ("online", "away", "offline")
+
+
+def online_agents(conn: Connection, names: Collection[str]) -> set[str]:
+    if not names:
+        return set()
+    query = sa.select(agent_presence.c.name).where(
+        agent_presence.c.name.in_(sorted(names)), agent_presence.c.status == "online"
+    )
+    return set(conn.scalars(query.with_for_update()))
+
+
+def loads(conn: Connection, names: Collection[str]) -> dict[str, int]:
+    """Open tickets per agent."""
+    if not names:
+        return {}
+    rows = conn.execute(
+        sa.select(tickets.c.assignee, sa.func.count())
+        .where(tickets.c.assignee.in_(sorted(names)), tickets.c.status.in_(ACTIVE_STATUSES))
+        .group_by(tickets.c.assignee)
+    )
+    counts = {name: 0 for name in names}
+    counts.update({row[0]: int(row[1]) for row in rows})
+    return counts
+
+
+def choose_agent(
+    conn: Connection,
+    policy: Policy,
+    department: str,
+    language: str,
+    category: str,
+    exclude: Collection[str] = (),
+) -> str | None:
+    """The least loaded eligible agent with room, or None (the ticket waits in the queue)."""
+    candidates: dict[str, Agent] = {
+        agent.name: agent
+        for agent in policy.agents_of(department)
+        if agent.speaks(language) and agent.takes(category) and agent.name not in exclude
+    }
+    present = online_agents(conn, candidates)
+    load = loads(conn, present)
+    with_room = [name for name in present if load[name] < candidates[name].capacity]
+    if not with_room:
+        return None
+    # Least loaded first; relative load breaks ties so a bigger capacity takes more.
+    return min(with_room, key=lambda n: (load[n], load[n] / candidates[n].capacity, n))
+
+
+def assign(
+    conn: Connection,
+    ticket: Any,
+    agent: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Gives `ticket` (a row with id, number, status, assignee) to `agent`, with its ledger
+    event and a push to the agent's console."""
+    status = "assigned" if ticket.status in QUEUED_STATUSES else ticket.status
+    conn.execute(
+        sa.update(tickets)
+        .where(tickets.c.id == ticket.id)
+        .values(assignee=agent, assigned_at=now, status=status, updated_at=now)
+    )
+    ledger.append(
+        conn,
+        ticket.id,
+        "assigned",
+        actor,
+        {"from": ticket.assignee, "to": agent, "reason": reason, "status": status},
+        now,
+    )
+    if status != ticket.status:
+        ledger.append(
+            conn, ticket.id, "status_changed", actor, {"from": ticket.status, "to": status}, now
+        )
+    notify(
+        conn,
+        agent_audience(agent),
+        "ticket_assigned",
+        {"number": ticket.number, "reason": reason},
+        now,
+        ticket.id,
+    )
+
+
+def drain_queue(conn: Connection, policy: Policy, now: datetime, limit: int = 200) -> int:
+    """Hands queued tickets to agents who have room, most severe and oldest first; returns
+    how many were assigned."""
+    queued = conn.execute(
+        sa.select(
+            tickets.c.id,
+            tickets.c.number,
+            tickets.c.status,
+            tickets.c.assignee,
+            tickets.c.department,
+            tickets.c.language,
+            tickets.c.category,
+            tickets.c.severity,
+        )
+        .where(tickets.c.assignee.is_(None), tickets.c.status.in_(QUEUED_STATUSES))
+        .order_by(tickets.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    assigned = 0
+    for ticket in sorted(queued, key=lambda t: (SEVERITY_ORDER.get(t.severity, 3), t.id)):
+        agent = choose_agent(conn, policy, ticket.department, ticket.language, ticket.category)
+        if agent is not None:
+            assign(conn, ticket, agent, "system", "queue", now)
+            assigned += 1
+    return assigned
+
+
+def set_presence(conn: Connection, name: str, status: str, now: datetime) -> None:
+    if status not in PRESENCE_STATES:
+        raise ValueError(f"status must be one of {', '.join(PRESENCE_STATES)}")
+    updated = conn.execute(
+        sa.update(agent_presence)
+        .where(agent_presence.c.name == name)
+        .values(status=status, updated_at=now)
+    )
+    if not updated.rowcount:
+        conn.execute(sa.insert(agent_presence).values(name=name, status=status, updated_at=now))
+
+
+def presence(conn: Connection) -> dict[str, str]:
+    return {row.name: row.status for row in conn.execute(sa.select(agent_presence))}

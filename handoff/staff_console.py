@@ -1,0 +1,165 @@
+"""Staff consoles: presence, and a websocket that pushes what concerns each member.
+
+Every process tails the `notifications` table and fans new rows out to its own sockets,
+so a push reaches a supervisor whichever process took the step that caused it, with no
+broker, and a notification written by a crashed process is not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from pydantic import BaseModel
+
+from gateway.db.engine import Database
+from gateway.store.staff import StaffMember, staff_for_token
+from gateway.web.body import read_json
+from gateway.web.errors import ApiError
+from gateway.web.keys import CLOCK, DATABASE
+from gateway.web.middlewares import STAFF, requires_role
+from handoff import notify, routing
+from handoff.keys import DESK
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+
+class Presence(BaseModel):
+    status: str
+
+
+class ConsoleHub:
+    """The staff sockets of this process and the tail that feeds them."""
+
+    def __init__(self, database: Database, poll_seconds: float = 0.5) -> None:
+        self._db = database
+        self._poll = poll_seconds
+        self._sockets: dict[web.WebSocketResponse, StaffMember] = {}
+
+    def add(self, socket: web.WebSocketResponse, member: StaffMember) -> None:
+        self._sockets[socket] = member
+
+    def remove(self, socket: web.WebSocketResponse) -> None:
+        self._sockets.pop(socket, None)
+
+    async def tail(self) -> None:
+        last = await self._db.read(notify.newest_id)
+        while True:
+            try:
+                rows = await self._db.read(notify.since, last)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading staff notifications failed; retrying")
+                rows = []
+            for row in rows:
+                last = int(row.id)
+                await self._deliver(row)
+            await asyncio.sleep(self._poll)
+
+    async def _deliver(self, row: Any) -> None:
+        frame = {
+            "type": row.type,
+            "id": row.id,
+            "audience": row.audience,
+            "data": row.data,
+            "at": row.created_at.isoformat(),
+        }
+        for socket, member in list(self._sockets.items()):
+            if _concerns(row.audience, member) and not socket.closed:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await socket.send_json(frame)
+
+    async def close_all(self, _app: web.Application) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+
+
+def _concerns(audience: str, member: StaffMember) -> bool:
+    if member.role in ("admin", "supervisor"):
+        return True  # supervisors watch everything, including each agent's assignments
+    return audience == notify.agent_audience(member.name)
+
+
+HUB = web.AppKey("console_hub", ConsoleHub)
+
+
+async def run_hub(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[HUB].tail(), name="staff-console-tail")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+@routes.get("/ws/staff")
+async def staff_socket(request: web.Request) -> web.StreamResponse:
+    """Pushes notifications as JSON frames. Browsers cannot set headers on a websocket, so
+    the token may come as `?token=` as well as `Authorization: Bearer`."""
+    header = request.headers.get("Authorization", "")
+    token = header.partition(" ")[2].strip() or request.query.get("token", "")
+    member = await request.app[DATABASE].read(staff_for_token, token) if token else None
+    if member is None:
+        raise ApiError(401, "unauthorized", "send a staff token")
+    socket = web.WebSocketResponse(heartbeat=30)
+    await socket.prepare(request)
+    hub = request.app[HUB]
+    hub.add(socket, member)
+    try:
+        await socket.send_json({"type": "hello", "staff": member.name, "role": member.role})
+        async for frame in socket:
+            if frame.type == WSMsgType.TEXT and frame.data == "ping":
+                await socket.send_str("pong")
+    finally:
+        hub.remove(socket)
+    return socket
+
+
+@routes.put("/api/v1/agents/me/presence")
+@requires_role("agent", "supervisor")
+async def put_presence(request: web.Request) -> web.Response:
+    """`{"status": "online" | "away" | "offline"}`; coming online hands out queued tickets."""
+    body = await read_json(request, Presence)
+    if body.status not in routing.PRESENCE_STATES:
+        raise ApiError(422, "validation_error", f"status must be one of {routing.PRESENCE_STATES}")
+    desk, name, now = request.app[DESK], request[STAFF].name, request.app[CLOCK]()
+
+    def apply(conn: Any) -> int:
+        routing.set_presence(conn, name, body.status, now)
+        if body.status != "online":
+            return 0
+        return routing.drain_queue(conn, desk.policy(conn)[0], now)
+
+    assigned = await request.app[DATABASE].write(apply)
+    return web.json_response({"name": name, "status": body.status, "assigned": assigned})
+
+
+@routes.get("/api/v1/agents")
+@requires_role("agent", "supervisor")
+async def list_agents(request: web.Request) -> web.Response:
+    """Each agent of the policy with presence, load and capacity."""
+    desk = request.app[DESK]
+
+    def read(conn: Any) -> list[dict[str, Any]]:
+        policy = desk.policy(conn)[0]
+        present = routing.presence(conn)
+        load = routing.loads(conn, [a.name for a in policy.agents])
+        return [
+            {
+                "name": agent.name,
+                "department": agent.department,
+                "languages": agent.languages,
+                "capacity": agent.capacity,
+                "open_tickets": load.get(agent.name, 0),
+                "presence": present.get(agent.name, "offline"),
+            }
+            for agent in policy.agents
+        ]
+
+    return web.json_response({"agents": await request.app[DATABASE].read(read)})
