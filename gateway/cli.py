@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway import wiring
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.logs import configure_logging
@@ -76,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_nlu_commands(commands)
+    for add_commands in wiring.CLI_COMMANDS:
+        add_commands(commands)
     return parser
 
 

@@ -12,6 +12,7 @@ import channels.web_chat
 import handoff
 from gateway.channels import ChannelContext, ChannelSet
 from gateway.settings import Settings
+from handoff.commands import add_handoff_commands
 from handoff.desk import TicketDesk
 from nlu.replies import ReplyTemplates
 
@@ -25,6 +26,10 @@ CHANNEL_SETUPS: tuple[ChannelSetup, ...] = (
 
 def ticket_desk(settings: Settings) -> TicketDesk:
     return TicketDesk(settings)
+
+
+#: Sub-commands other packages add to `complaint-gateway` (`sales import`, `policy load`).
+CLI_COMMANDS = (add_handoff_commands,)
 
 
 def setup_handoff(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) -> None:

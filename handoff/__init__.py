@@ -35,10 +35,12 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         context.metrics,
         email_enabled=bool(settings.email_smtp_url and settings.email_from),
         on_queued=context.outbox.wake,
+        zone=settings.zone,
     )
     app[staff_console.HUB] = staff_console.ConsoleHub(context.database)
     for table in (routes.routes, admin_routes.routes, staff_console.routes, stats_routes.routes):
         app.add_routes(table)
+    app.add_routes(__import__("handoff.console").console.routes)  # TEMP console wiring
     app.on_shutdown.append(app[staff_console.HUB].close_all)
     app.cleanup_ctx.append(staff_console.run_hub)
     watcher = (

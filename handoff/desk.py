@@ -345,6 +345,8 @@ class TicketDesk:
             {"number": ticket.number, "reason": reason},
             now,
             ticket_id=ticket.id,
+            occurrence=f"{ticket.id}:{reopened.reopen_count}",
+            email_enabled=self._email_enabled,
         )
 
     def _locked(self, conn: Connection, number: str) -> Any:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,12 +23,17 @@ from gateway.db.engine import Database
 from gateway.metrics import Metrics
 from handoff import escalation, lifecycle, routing, surveys
 from handoff.desk import TicketDesk
+from handoff.metrics import HandoffMetrics
 from handoff.spike_monitor import check_spikes
+from handoff.stats import period_stats
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)
 
 _PG_MONITOR_LOCK = 7_242_612
+#: The Prometheus figures cover what `/api/v1/stats` shows by default, refreshed this often.
+STATS_WINDOW = timedelta(days=30)
+FIGURES_EVERY_SECONDS = 60.0
 
 
 @dataclass
@@ -52,6 +60,7 @@ class HandoffMonitor:
         *,
         email_enabled: bool,
         on_queued: Callable[[], None],
+        zone: ZoneInfo,
     ) -> None:
         self._db = database
         self._desk = desk
@@ -60,6 +69,9 @@ class HandoffMonitor:
         self._metrics = metrics
         self._email_enabled = email_enabled
         self._on_queued = on_queued
+        self._zone = zone
+        self._figures = HandoffMetrics(metrics.registry)
+        self._next_figures = 0.0
 
     async def run(self, interval: float) -> None:
         """Runs a pass every `interval` seconds until cancelled; survives any error."""
@@ -77,6 +89,11 @@ class HandoffMonitor:
         result = await self._db.write(self._pass)
         if result.surveys_sent or result.escalated:
             self._on_queued()  # surveys and alert mails are in the outbox now
+        if time.monotonic() >= self._next_figures:
+            self._next_figures = time.monotonic() + FIGURES_EVERY_SECONDS
+            now = self._clock()
+            figures = await self._db.read(period_stats, now - STATS_WINDOW, now, self._zone, now)
+            self._figures.update(figures)
         return result
 
     def _pass(self, conn: Connection) -> MonitorPass:

@@ -48,10 +48,12 @@ def alert_supervisors(
     now: datetime,
     *,
     ticket_id: int | None = None,
+    occurrence: str | None = None,
     email_enabled: bool = False,
 ) -> None:
     """Pushes to every supervisor console and, when email is set up, mails the department's
-    supervisors who gave an address (once per alert: the dedupe key names it)."""
+    supervisors who gave an address: once per `type_` and `occurrence` (by default the
+    ticket), so a retried step never mails twice."""
     notify(conn, SUPERVISORS, type_, {**data, "department": department}, now, ticket_id)
     if not email_enabled:
         return
@@ -68,7 +70,7 @@ def alert_supervisors(
             text=summary,
             now=now,
             ticket_id=ticket_id,
-            dedupe_key=f"alert:{type_}:{ticket_id or data.get('key')}:{name}",
+            dedupe_key=f"alert:{type_}:{occurrence or ticket_id}:{name}",
             metadata={"subject": summary.splitlines()[0][:150]},
         )
 

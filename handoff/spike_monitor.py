@@ -150,8 +150,9 @@ def _raise(
     now: datetime,
     email_enabled: bool,
 ) -> dict[str, Any]:
-    conn.execute(
-        sa.insert(spike_warnings).values(
+    warning_id = conn.scalar(
+        sa.insert(spike_warnings)
+        .values(
             dimension=dimension,
             value=value,
             raised_at=now,
@@ -159,6 +160,7 @@ def _raise(
             expected=verdict.expected,
             p_value=verdict.p_value,
         )
+        .returning(spike_warnings.c.id)
     )
     summary = (
         f"Complaint spike: {dimension} {value!r} had {verdict.observed} complaints in the last "
@@ -178,6 +180,7 @@ def _raise(
             "expected": verdict.expected,
         },
         now,
+        occurrence=f"spike{warning_id}",
         email_enabled=email_enabled,
     )
     return {

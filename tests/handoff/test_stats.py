@@ -74,13 +74,10 @@ def add_tickets(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     )
     owner = {"customer_id": customer_id, "conversation_id": conversation_id}
     conn.execute(sa.insert(tickets), [{**row, **owner} for row in rows])
-    ids = dict(
-        conn.execute(
-            sa.select(tickets.c.number, tickets.c.id).where(
-                tickets.c.conversation_id == conversation_id
-            )
-        ).tuples()
+    query = sa.select(tickets.c.number, tickets.c.id).where(
+        tickets.c.conversation_id == conversation_id
     )
+    ids = {number: ticket_id for number, ticket_id in conn.execute(query)}
     return [ids[row["number"]] for row in rows]
 
 

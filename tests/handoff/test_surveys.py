@@ -163,7 +163,7 @@ def _counts(conn: sa.Connection, numbers: list[str], queued: list[str]) -> dict[
         )
         for n in queued
     }
-    loads = dict(
+    loads: dict[str, int] = dict(
         conn.execute(
             sa.select(tickets.c.assignee, sa.func.count())
             .where(tickets.c.assignee.is_not(None))
