@@ -199,7 +199,9 @@ class MessageHandler:
         if not acknowledge:
             return
         if message.channel in CHAT_CHANNELS and ticket.urgency in HANDOVER_URGENCIES:
-            self._desk.hand_to_agent(conn, ticket.id, f"{ticket.urgency} urgency in a chat", now)
+            self._desk.hand_to_agent(
+                conn, ticket.id, f"{ticket.urgency} urgency in a chat", now, only_if_staffed=True
+            )
         has_order = any(e.get("entity") == "order_number" for e in entities)
         outcome.reply_text = self._replies.render(
             "acknowledgement",

@@ -74,10 +74,20 @@ class TicketDesk(Protocol):
         ...
 
     def hand_to_agent(
-        self, conn: Connection, ticket_id: int, reason: str, now: datetime
+        self,
+        conn: Connection,
+        ticket_id: int,
+        reason: str,
+        now: datetime,
+        *,
+        only_if_staffed: bool = False,
     ) -> str | None:
         """Gives the ticket's conversation to a person: the bot stays silent in it from now on.
-        Returns the agent it went to, or None when it waits in the department's queue."""
+        Returns the agent it went to, or None when it waits in the department's queue.
+
+        With `only_if_staffed`, a department without any agent in the policy keeps the bot:
+        handing over there would leave the customer in silence.
+        """
         ...
 
     def answer_survey(

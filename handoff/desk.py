@@ -168,10 +168,26 @@ class TicketDesk:
         return self._summary(row, self.policy(conn)[0]) if row else None
 
     def hand_to_agent(
-        self, conn: Connection, ticket_id: int, reason: str, now: datetime
+        self,
+        conn: Connection,
+        ticket_id: int,
+        reason: str,
+        now: datetime,
+        *,
+        only_if_staffed: bool = False,
     ) -> str | None:
         ticket = self._row(conn, ticket_id)
         policy, _ = self.policy(conn)
+        if only_if_staffed and not policy.agents_of(ticket.department):
+            ledger.append(
+                conn,
+                ticket_id,
+                "handover_skipped",
+                SYSTEM_ACTOR,
+                {"reason": reason, "why": f"no agents in {ticket.department}"},
+                now,
+            )
+            return None
         conn.execute(
             sa.update(conversations)
             .where(conversations.c.id == ticket.conversation_id)

@@ -9,4 +9,13 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+# The console's browser test drives Debian's Chromium (Playwright cannot download a browser
+# here). Installed only when missing, by root, where apt-get exists; otherwise that test skips
+# (or fails when CI=true).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq chromium >/dev/null; } \
+        || echo "run.sh: could not install chromium; the console test will not run" >&2
+fi
 .venv/bin/python -m pytest "$@"

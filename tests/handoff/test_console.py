@@ -16,7 +16,7 @@ from tests.handoff.conftest import Desk, logistics_policy
 try:
     from playwright.async_api import Browser, Page, async_playwright, expect
 except ImportError:  # the skip below names the reason
-    async_playwright = None
+    async_playwright = None  # type: ignore[assignment]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
