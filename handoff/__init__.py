@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from gateway.channels import ChannelContext
-from handoff import admin_routes, routes, staff_console, stats_routes
+from handoff import admin_routes, console, routes, staff_console, stats_routes
 from handoff.desk import TicketDesk
 from handoff.keys import DESK, MONITOR
 from handoff.monitor import HandoffMonitor
@@ -38,9 +38,14 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         zone=settings.zone,
     )
     app[staff_console.HUB] = staff_console.ConsoleHub(context.database)
-    for table in (routes.routes, admin_routes.routes, staff_console.routes, stats_routes.routes):
+    for table in (
+        routes.routes,
+        admin_routes.routes,
+        staff_console.routes,
+        stats_routes.routes,
+        console.routes,
+    ):
         app.add_routes(table)
-    app.add_routes(__import__("handoff.console").console.routes)  # TEMP console wiring
     app.on_shutdown.append(app[staff_console.HUB].close_all)
     app.cleanup_ctx.append(staff_console.run_hub)
     watcher = (

@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from tests.conftest import require_service
@@ -38,8 +39,9 @@ HOSTILE = (
 HOSTILE_NAME = '<img src=x onerror="window.__pwned=2">Mallory'
 
 
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Browser]:
+@pytest.fixture(scope="session")
+def browser_installed() -> None:
+    """Session-scoped so that pytest checks it before the session's model training."""
     require_service(
         async_playwright is not None, "playwright is not installed (pip install -e '.[test]')"
     )
@@ -47,6 +49,10 @@ async def browser() -> AsyncIterator[Browser]:
         os.access(CHROMIUM, os.X_OK),
         f"Chromium is not at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)",
     )
+
+
+@pytest_asyncio.fixture
+async def browser(browser_installed: None) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

@@ -67,17 +67,19 @@ function clear(node) {
   return node;
 }
 
+/** Business time as the gateway gives it (its own offset), e.g. "2026-11-23 10:00 +08:00". */
 function formatTime(iso) {
   if (!iso) return "–";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, {
-    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  });
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::[\d.]+)?(Z|[+-]\d{2}:\d{2})?$/.exec(iso);
+  if (!match) return iso;
+  return `${match[1]} ${match[2]}${match[3] ? ` ${match[3] === "Z" ? "UTC" : match[3]}` : ""}`;
 }
 
 function timeElement(iso) {
-  return el("time", { text: formatTime(iso), attrs: iso ? { datetime: iso } : {} });
+  const node = el("time", { text: formatTime(iso), attrs: iso ? { datetime: iso } : {} });
+  const local = iso ? new Date(iso) : null;
+  if (local && !Number.isNaN(local.getTime())) node.title = `your time: ${local.toLocaleString()}`;
+  return node;
 }
 
 function humanize(word) {
@@ -699,8 +701,8 @@ function dayChart(box, byDay) {
     box.append(el("p", { cls: "muted", text: "No days in this period." }));
     return;
   }
-  const width = 720;
-  const height = 200;
+  const width = 1000;
+  const height = 220;
   const pad = { left: 32, right: 8, top: 12, bottom: 28 };
   const max = Math.max(1, ...days.map(([, count]) => count));
   const total = days.reduce((sum, [, count]) => sum + count, 0);
