@@ -140,6 +140,17 @@ async def put_presence(request: web.Request) -> web.Response:
     return web.json_response({"name": name, "status": body.status, "assigned": assigned})
 
 
+@routes.get("/api/v1/agents/me")
+@requires_role("agent", "supervisor")
+async def whoami(request: web.Request) -> web.Response:
+    """The staff member behind the token, with their presence."""
+    member = request[STAFF]
+    present = await request.app[DATABASE].read(routing.presence)
+    return web.json_response(
+        {"name": member.name, "role": member.role, "presence": present.get(member.name, "offline")}
+    )
+
+
 @routes.get("/api/v1/agents")
 @requires_role("agent", "supervisor")
 async def list_agents(request: web.Request) -> web.Response:

@@ -198,7 +198,8 @@ def ticket_list(
     assignee: str | None = None,
     escalation: str | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Newest first; returns the page and the cursor of the next page."""
+    """Newest first; returns the page and the cursor of the next page. Each filter may list
+    several values separated by commas; `assignee=none` means the queue (no assignee)."""
     query = sa.select(*_LIST_COLUMNS).order_by(tickets.c.id.desc()).limit(limit + 1)
     if before is not None:
         query = query.where(tickets.c.id < before)
@@ -206,11 +207,14 @@ def ticket_list(
         (tickets.c.channel, channel),
         (tickets.c.status, status),
         (tickets.c.category, category),
-        (tickets.c.assignee, assignee),
         (tickets.c.escalation, escalation),
     ):
         if value:
-            query = query.where(column == value)
+            query = query.where(column.in_(value.split(",")))
+    if assignee == "none":
+        query = query.where(tickets.c.assignee.is_(None))
+    elif assignee:
+        query = query.where(tickets.c.assignee.in_(assignee.split(",")))
     rows = (conn.execute(query)).all()
     page = [_ticket_fields(r, zone) for r in rows[:limit]]
     return page, (int(rows[limit - 1].id) if len(rows) > limit else None)

@@ -149,3 +149,27 @@ async def test_deadlines_escalate_once_at_risk_and_once_breached(desk: Desk) -> 
         f"{desk.url}/api/v1/tickets?escalation=breached", headers=desk.live.auth("supervisor")
     ) as resp:
         assert [t["number"] for t in (await resp.json())["tickets"]] == [number]
+
+
+async def test_the_queue_and_several_statuses_can_be_listed_at_once(desk: Desk) -> None:
+    await desk.add_agents("anna")
+    await desk.put_policy(logistics_policy({"name": "anna", "languages": ["en"]}))
+
+    async def listed(query: str) -> list[str]:
+        async with desk.live.http.get(
+            f"{desk.url}/api/v1/tickets?{query}", headers=desk.live.auth()
+        ) as resp:
+            return [t["number"] for t in (await resp.json())["tickets"]]
+
+    queued = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    assert await listed("assignee=none") == [queued]
+    await desk.presence("anna", "online")
+    mine = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    async with desk.live.http.get(
+        f"{desk.url}/api/v1/agents/me", headers=desk.as_agent("anna")
+    ) as resp:
+        assert await resp.json() == {"name": "anna", "role": "agent", "presence": "online"}
+    await desk.status(mine, "waiting_customer")
+    assert await listed("assignee=anna") == [mine, queued]  # the queue drained on presence
+    assert await listed("status=waiting_customer,assigned") == [mine, queued]
+    assert await listed("status=new") == []
