@@ -27,17 +27,48 @@ SEVERITY_ORDER = {"major": 0, "important": 1, "general": 2}
 PRESENCE_STATES = ("online", "away", "offline")
 
 
-def online_agents(conn: Connection, names: Collection[str]) -> set[str]:
-    if not names:
-        return set()
-    query = sa.select(agent_presence.c.name).where(
-        agent_presence.c.name.in_(sorted(names)), agent_presence.c.status == "online"
+# Built once: compiling a statement costs more than running it on SQLite.
+_ONLINE_WITH_LOAD = (
+    sa.select(agent_presence.c.name, sa.func.count(tickets.c.id))
+    .select_from(
+        agent_presence.outerjoin(
+            tickets,
+            sa.and_(
+                tickets.c.assignee == agent_presence.c.name,
+                tickets.c.status.in_(ACTIVE_STATUSES),
+            ),
+        )
     )
-    return set(conn.scalars(query.with_for_update()))
+    .where(
+        agent_presence.c.name.in_(sa.bindparam("names", expanding=True)),
+        agent_presence.c.status == "online",
+    )
+    .group_by(agent_presence.c.name)
+)
+_LOCK_PRESENCE = (
+    sa.select(agent_presence.c.name)
+    .where(agent_presence.c.name.in_(sa.bindparam("names", expanding=True)))
+    .order_by(agent_presence.c.name)
+    .with_for_update()
+)
+
+
+def online_loads(conn: Connection, names: Collection[str]) -> dict[str, int]:
+    """Open tickets of each of `names` who is online, in one round trip.
+
+    On PostgreSQL their presence rows are locked first (in name order, so two processes
+    never deadlock), which serialises capacity checks for the same agents.
+    """
+    if not names:
+        return {}
+    params = {"names": sorted(names)}
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_PRESENCE, params)
+    return {row[0]: int(row[1]) for row in conn.execute(_ONLINE_WITH_LOAD, params)}
 
 
 def loads(conn: Connection, names: Collection[str]) -> dict[str, int]:
-    """Open tickets per agent."""
+    """Open tickets per agent, online or not."""
     if not names:
         return {}
     rows = conn.execute(
@@ -64,9 +95,8 @@ def choose_agent(
         for agent in policy.agents_of(department)
         if agent.speaks(language) and agent.takes(category) and agent.name not in exclude
     }
-    present = online_agents(conn, candidates)
-    load = loads(conn, present)
-    with_room = [name for name in present if load[name] < candidates[name].capacity]
+    load = online_loads(conn, candidates)
+    with_room = [name for name in load if load[name] < candidates[name].capacity]
     if not with_room:
         return None
     # Least loaded first; relative load breaks ties so a bigger capacity takes more.

@@ -1,41 +1,30 @@
 """Supervisor figures for a period: counts, timeliness, satisfaction, incidence, spikes.
 
-Every figure is an SQL aggregate, so the cost grows with the number of distinct groups, not
-with the number of tickets read into Python. Local days and months (the business time zone)
-are computed in SQL too: SQLite has no time zone support, so the zone's UTC offsets over the
-period are worked out here and handed to the query as a CASE over the offset changes (a
-period has at most a few daylight-saving transitions). The same expression is used on
-PostgreSQL so both databases bucket identically, by Python's own zone data.
+Every figure is counted in SQL on indexes led by tickets.created_at (or by a breakdown column
+or the product, then created_at), so the cost follows the tickets of the period, not the
+table. Local days and months (the business time zone) are never computed per row: their
+boundaries are worked out here from Python's zone data, daylight-saving changes included,
+and each is a range of created_at, so both databases bucket identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import sales, spike_warnings, surveys, tickets
+from gateway.db.types import UTCDateTime
 
 _DAY = timedelta(days=1)
-_SECOND = timedelta(seconds=1)
 _MICROSECOND = timedelta(microseconds=1)
 _BY_COLUMN = ("category", "channel", "department", "severity", "status")
-_SQLITE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m"}
-_POSTGRES_FORMATS = {"day": "YYYY-MM-DD", "month": "YYYY-MM"}
-
-
-@dataclass(frozen=True)
-class _OffsetChange:
-    """From `at` (UTC) on, local time is UTC plus `seconds`."""
-
-    at: datetime
-    seconds: int
 
 
 def period_stats(
@@ -104,8 +93,6 @@ def open_spike_warnings(conn: Connection) -> list[dict[str, Any]]:
 
 
 def _ticket_figures(conn: Connection, in_period: Any, now: datetime) -> dict[str, Any]:
-    # One scan grouped by every breakdown column at once: their combinations number in the
-    # hundreds, so summing them up here is cheaper than five scans of the period.
     handled_at = sa.func.coalesce(tickets.c.resolved_at, tickets.c.closed_at)
     paused = sa.and_(
         tickets.c.waiting_since.is_not(None), tickets.c.resolution_due >= tickets.c.waiting_since
@@ -113,33 +100,36 @@ def _ticket_figures(conn: Connection, in_period: Any, now: datetime) -> dict[str
     decided = sa.or_(
         handled_at.is_not(None), sa.and_(tickets.c.resolution_due < now, sa.not_(paused))
     )
-    columns = [tickets.c[name] for name in _BY_COLUMN]
-    query = (
-        sa.select(
-            *columns,
-            sa.func.count(),
-            _count_where(decided),
-            _count_where(handled_at <= tickets.c.resolution_due),
-            sa.func.count(tickets.c.first_responded_at),
-            _count_where(tickets.c.first_responded_at <= tickets.c.first_response_due),
-            sa.func.sum(_seconds_between(conn, tickets.c.created_at, tickets.c.first_responded_at)),
-        )
-        .where(in_period)
-        .group_by(*columns)
-    )
+    aggregates = [
+        sa.func.count(),
+        sa.func.count().filter(decided),
+        sa.func.count().filter(handled_at <= tickets.c.resolution_due),
+        sa.func.count(tickets.c.first_responded_at),
+        sa.func.count().filter(tickets.c.first_responded_at <= tickets.c.first_response_due),
+        sa.func.sum(_seconds_between(conn, tickets.c.created_at, tickets.c.first_responded_at)),
+    ]
     breakdowns: dict[str, dict[str, int]] = {name: {} for name in _BY_COLUMN}
-    total = decided_n = in_time = responded = within = 0
-    response_seconds = 0.0
-    for row in conn.execute(query):
-        count = int(row[5])
-        for name, value in zip(_BY_COLUMN, row[:5], strict=True):
-            breakdowns[name][value] = breakdowns[name].get(value, 0) + count
-        total += count
-        decided_n += int(row[6] or 0)
-        in_time += int(row[7] or 0)
-        responded += int(row[8] or 0)
-        within += int(row[9] or 0)
-        response_seconds += float(row[10] or 0)
+    if conn.dialect.name == "sqlite":
+        # SQLite can GROUP BY only by sorting every row of the period, which costs far more
+        # than the scan. So the totals come from one scan of the period's index range, and
+        # each breakdown column's few distinct values are walked on its (column, created_at)
+        # index, counting the period's range under each value there: no sort, no table row.
+        totals = list(conn.execute(sa.select(*aggregates).where(in_period)).one())
+        parts = [_value_counts(name, in_period) for name in _BY_COLUMN]
+        for name, value, count in conn.execute(sa.union_all(*parts)):
+            if count:
+                breakdowns[name][value] = int(count)
+    else:
+        # PostgreSQL hash-aggregates every breakdown column and total in one pass; the
+        # combinations number in the hundreds and are summed up here.
+        columns = [tickets.c[name] for name in _BY_COLUMN]
+        query = sa.select(*columns, *aggregates).where(in_period).group_by(*columns)
+        totals = [0] * len(aggregates)
+        for row in conn.execute(query):
+            for name, value in zip(_BY_COLUMN, row[:5], strict=True):
+                breakdowns[name][value] = breakdowns[name].get(value, 0) + int(row[5])
+            totals = [total + (part or 0) for total, part in zip(totals, row[5:], strict=True)]
+    total, decided_n, in_time, responded, within = (int(value or 0) for value in totals[:5])
     figures: dict[str, Any] = {"tickets": total}
     figures.update({f"by_{name}": _sorted(counts) for name, counts in breakdowns.items()})
     figures["timely_handling"] = {
@@ -148,22 +138,60 @@ def _ticket_figures(conn: Connection, in_period: Any, now: datetime) -> dict[str
         "decided": decided_n,
     }
     figures["first_response"] = {
-        "mean_seconds": response_seconds / responded if responded else None,
+        "mean_seconds": float(totals[5] or 0) / responded if responded else None,
         "responded": responded,
         "within_deadline": within,
     }
     return figures
 
 
+def _value_counts(name: str, in_period: Any) -> sa.Select[Any]:
+    """(name, value, tickets of the period) for every value of column `name`, including
+    values with no ticket in the period (count 0)."""
+    column = tickets.c[name]
+    values = sa.select(sa.func.min(column).label("value")).cte(f"{name}_values", recursive=True)
+    following = sa.select(sa.func.min(column)).where(column > values.c.value).scalar_subquery()
+    values = values.union_all(sa.select(following).where(values.c.value.is_not(None)))
+    in_value = sa.select(sa.func.count()).where(column == values.c.value, in_period)
+    return sa.select(sa.literal(name), values.c.value, in_value.scalar_subquery()).where(
+        values.c.value.is_not(None)
+    )
+
+
 def _by_day(
     conn: Connection, in_period: Any, start: datetime, end: datetime, zone: ZoneInfo
 ) -> dict[str, int]:
-    counts = {day.isoformat(): 0 for day in _local_days(start, end, zone)}
-    day = _local_text(conn, tickets.c.created_at, _offset_changes(zone, start, end), "day")
-    inner = sa.select(day.label("day")).where(in_period).subquery()
-    for value, count in conn.execute(sa.select(inner.c.day, sa.func.count()).group_by(inner.c.day)):
-        counts[value] = int(count)
+    # Local midnights come from Python's zone data, so both databases bucket alike and
+    # daylight-saving changes need no SQL.
+    days = list(_local_days(start, end, zone))
+    if not days:
+        return {}
+    midnights = [_day_start(day, zone) for day in days[1:]]
+    if conn.dialect.name == "sqlite":
+        # One count per day on the created_at index: no row read, no date function.
+        bounds = [start, *midnights, end]
+        ranges = [
+            sa.select(sa.func.count())
+            .where(tickets.c.created_at >= low, tickets.c.created_at < high)
+            .scalar_subquery()
+            for low, high in pairwise(bounds)
+        ]
+        return {
+            day.isoformat(): int(count)
+            for day, count in zip(days, conn.execute(sa.select(*ranges)).one(), strict=True)
+        }
+    # PostgreSQL bisects each row into its day in one pass over the period.
+    counts = {day.isoformat(): 0 for day in days}
+    thresholds = [sa.literal(moment, UTCDateTime) for moment in (start, *midnights)]
+    bucket = sa.func.width_bucket(tickets.c.created_at, postgresql.array(thresholds))
+    query = sa.select(bucket, sa.func.count()).where(in_period).group_by(bucket)
+    for number, count in conn.execute(query):
+        counts[days[number - 1].isoformat()] = int(count)
     return counts
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def _satisfaction(conn: Connection, in_period: Any) -> dict[str, Any]:
@@ -188,25 +216,23 @@ def _incidence(conn: Connection, start: datetime, end: datetime, zone: ZoneInfo)
         units.setdefault(product, {})[month] = int(count)
     if not units:
         return empty
-    first = _month_start(months[0], zone)
-    after = _month_start(_next_month(months[-1]), zone)
-    month = _local_text(conn, tickets.c.created_at, _offset_changes(zone, first, after), "month")
-    inner = (
-        sa.select(tickets.c.product, month.label("month"))
-        .where(
-            tickets.c.product.in_(sorted(units)),
-            tickets.c.created_at >= first,
-            tickets.c.created_at < after,
-        )
-        .subquery()
-    )
+    sold_in: dict[str, list[str]] = {}
+    for product, sold in units.items():
+        for month in sold:
+            sold_in.setdefault(month, []).append(product)
     complaints: dict[tuple[str, str], int] = {}
-    for product, at_month, count in conn.execute(
-        sa.select(inner.c.product, inner.c.month, sa.func.count()).group_by(
-            inner.c.product, inner.c.month
+    for month, products in sorted(sold_in.items()):
+        query = (
+            sa.select(tickets.c.product, sa.func.count())
+            .where(
+                tickets.c.product.in_(sorted(products)),
+                tickets.c.created_at >= _month_start(month, zone),
+                tickets.c.created_at < _month_start(_next_month(month), zone),
+            )
+            .group_by(tickets.c.product)
         )
-    ):
-        complaints[(product, at_month)] = int(count)
+        for product, count in conn.execute(query):
+            complaints[(product, month)] = int(count)
     by_product: dict[str, Any] = {}
     for product in sorted(units):
         sold = units[product]
@@ -236,51 +262,6 @@ def _seconds_between(conn: Connection, earlier: Any, later: Any) -> Any:
     if conn.dialect.name == "sqlite":
         return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
     return sa.func.extract("epoch", later - earlier)
-
-
-def _local_text(conn: Connection, column: Any, changes: Sequence[_OffsetChange], unit: str) -> Any:
-    """The local day ("YYYY-MM-DD") or month ("YYYY-MM") of a UTC column, as SQL text."""
-    sqlite = conn.dialect.name == "sqlite"
-
-    def shift(seconds: int) -> Any:
-        # SQLite's date functions take the shift as a modifier string.
-        return f"{seconds:+d} seconds" if sqlite else seconds
-
-    # Offset changes are few, so a CASE picking the offset by instant stays cheap.
-    whens = [(column < nxt.at, shift(prior.seconds)) for prior, nxt in pairwise(changes)]
-    last = shift(changes[-1].seconds)
-    offset: Any = sa.case(*whens, else_=last) if whens else sa.literal(last)
-    if sqlite:
-        return sa.func.strftime(_SQLITE_FORMATS[unit], column, offset)
-    shifted = column + offset * sa.literal_column("interval '1 second'", sa.Interval)
-    return sa.func.to_char(shifted, _POSTGRES_FORMATS[unit])
-
-
-def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[_OffsetChange]:
-    """The zone's UTC offset at `start` and every change of it before `end`."""
-    changes = [_OffsetChange(start, _offset(zone, start))]
-    # Offsets change a few times a year at most: probe daily and bisect a change to the
-    # second (zoneinfo does not expose its transition table).
-    probe = start
-    while probe < end:
-        following = min(probe + _DAY, end)
-        if _offset(zone, following) != changes[-1].seconds:
-            before, after = probe, following
-            while after - before > _SECOND:
-                middle = before + (after - before) / 2
-                if _offset(zone, middle) == changes[-1].seconds:
-                    before = middle
-                else:
-                    after = middle
-            changes.append(_OffsetChange(after, _offset(zone, after)))
-        probe = following
-    return changes
-
-
-def _offset(zone: ZoneInfo, moment: datetime) -> int:
-    offset = moment.astimezone(zone).utcoffset()
-    assert offset is not None  # a ZoneInfo always knows its offset
-    return int(offset.total_seconds())
 
 
 def _local_days(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[date]:

@@ -90,6 +90,25 @@ tickets = sa.Table(
     sa.Index("ix_tickets_status", "status"),
     sa.Index("ix_tickets_assignee_status", "assignee", "status"),
     sa.Index("ix_tickets_department_status", "department", "status"),
+    # Period statistics (handoff/stats.py) count on these without reading table rows: the
+    # deadlines and answer times of a created_at range, each breakdown column's tickets in a
+    # range, and a product's complaints in a range.
+    sa.Index(
+        "ix_tickets_created_at_timing",
+        "created_at",
+        "first_responded_at",
+        "first_response_due",
+        "resolution_due",
+        "resolved_at",
+        "closed_at",
+        "waiting_since",
+    ),
+    sa.Index("ix_tickets_category_created_at", "category", "created_at"),
+    sa.Index("ix_tickets_channel_created_at", "channel", "created_at"),
+    sa.Index("ix_tickets_department_created_at", "department", "created_at"),
+    sa.Index("ix_tickets_severity_created_at", "severity", "created_at"),
+    sa.Index("ix_tickets_status_created_at", "status", "created_at"),
+    sa.Index("ix_tickets_product_created_at", "product", "created_at"),
 )
 
 ticket_events = sa.Table(

@@ -100,6 +100,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reopen_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_tickets_assignee_status', ['assignee', 'status'], unique=False)
         batch_op.create_index('ix_tickets_department_status', ['department', 'status'], unique=False)
+        batch_op.create_index('ix_tickets_created_at_timing', ['created_at', 'first_responded_at', 'first_response_due', 'resolution_due', 'resolved_at', 'closed_at', 'waiting_since'], unique=False)
+        batch_op.create_index('ix_tickets_category_created_at', ['category', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_channel_created_at', ['channel', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_department_created_at', ['department', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_severity_created_at', ['severity', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_status_created_at', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_product_created_at', ['product', 'created_at'], unique=False)
 
 
 
@@ -107,6 +114,13 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_product_created_at')
+        batch_op.drop_index('ix_tickets_status_created_at')
+        batch_op.drop_index('ix_tickets_severity_created_at')
+        batch_op.drop_index('ix_tickets_department_created_at')
+        batch_op.drop_index('ix_tickets_channel_created_at')
+        batch_op.drop_index('ix_tickets_category_created_at')
+        batch_op.drop_index('ix_tickets_created_at_timing')
         batch_op.drop_index('ix_tickets_department_status')
         batch_op.drop_index('ix_tickets_assignee_status')
         batch_op.drop_column('reopen_count')
