@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,8 +46,8 @@ from handoff import routing  # noqa: E402
 from handoff.deadlines import deadlines_for  # noqa: E402
 from handoff.policy import Policy  # noqa: E402
 from handoff.stats import period_stats  # noqa: E402
+from tests.conftest import fresh_postgres_database, port_open  # noqa: E402
 
-PG_ADMIN_DSN = os.environ.get("GATEWAY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 #: Berlin, so that the 30-day period crosses a daylight-saving change (the costlier case).
 ZONE = ZoneInfo("Europe/Berlin")
 PERIOD_END = datetime(2026, 11, 10, tzinfo=ZONE)
@@ -260,33 +257,6 @@ async def bench_stats(name: str, url: str, count: int) -> None:
     line(f"period_stats, {seen:,} tickets ({name}), median", median, "ms", "count(*)", baseline)
 
 
-def postgres_up() -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", 5432)) == 0
-
-
-@asynccontextmanager
-async def fresh_postgres() -> AsyncIterator[str]:
-    import asyncpg
-
-    name = f"gw_bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -296,10 +266,10 @@ async def main() -> None:
         await bench_stats(
             "SQLite", f"sqlite+aiosqlite:///{Path(workdir) / 'stats.db'}", args.tickets
         )
-    if not postgres_up():
+    if not port_open("127.0.0.1", 5432):
         print("period_stats (PostgreSQL): skipped, no server on 127.0.0.1:5432")
         return
-    async with fresh_postgres() as url:
+    async with fresh_postgres_database() as url:
         await bench_stats("PostgreSQL", url, args.tickets)
 
 

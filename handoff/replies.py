@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, messages, outbox
-from gateway.store import ledger
+from gateway.db.schema import outbox
+from gateway.store import conversations, ledger
 from gateway.store import outbox as queue
 from handoff.desk import TicketDesk
 
@@ -33,30 +33,21 @@ def queue_staff_reply(
         if earlier is not None:
             return _as_message(earlier, number, zone)
     ticket = desk.record_agent_reply(conn, number, author, now)
-    conversation = conn.execute(
-        sa.select(conversations).where(conversations.c.id == ticket.conversation_id)
-    ).one()
-    recipient = conn.scalar(
-        sa.select(messages.c.sender_id)
-        .where(
-            messages.c.channel == conversation.channel,
-            messages.c.conversation_key == conversation.conversation_key,
-        )
-        .order_by(messages.c.id.desc())
-        .limit(1)
+    channel, conversation_key, recipient, language = conversations.reply_address(
+        conn, ticket.conversation_id
     )
     row_id = queue.enqueue(
         conn,
-        channel=conversation.channel,
-        conversation_key=conversation.conversation_key,
-        recipient=recipient or conversation.conversation_key,
+        channel=channel,
+        conversation_key=conversation_key,
+        recipient=recipient,
         kind="agent_reply",
         text=text,
         now=now,
         author=author,
         ticket_id=ticket.id,
         dedupe_key=dedupe_key,
-        metadata={"language": conversation.language or ticket.language},
+        metadata={"language": language or ticket.language},
     )
     ledger.append(conn, ticket.id, "staff_reply", author, {"outbox_id": row_id}, now)
     return _as_message(

@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, messages, surveys, tickets
-from gateway.store import ledger, outbox
+from gateway.db.schema import surveys, tickets
+from gateway.store import conversations, ledger, outbox
 from handoff.policy import Policy
 from handoff.survey_answers import SurveyAnswer, parse_survey_answer
 from nlu.replies import ReplyTemplates
@@ -60,24 +60,15 @@ def send_due(conn: Connection, templates: ReplyTemplates, now: datetime, limit: 
                 tickets.c.id == survey.ticket_id
             )
         ).one()
-        conversation = conn.execute(
-            sa.select(conversations).where(conversations.c.id == survey.conversation_id)
-        ).one()
-        recipient = conn.scalar(
-            sa.select(messages.c.sender_id)
-            .where(
-                messages.c.channel == conversation.channel,
-                messages.c.conversation_key == conversation.conversation_key,
-            )
-            .order_by(messages.c.id.desc())
-            .limit(1)
+        channel, conversation_key, recipient, language = conversations.reply_address(
+            conn, survey.conversation_id
         )
-        language = conversation.language or ticket.language
+        language = language or ticket.language
         outbox.enqueue(
             conn,
-            channel=conversation.channel,
-            conversation_key=conversation.conversation_key,
-            recipient=recipient or conversation.conversation_key,
+            channel=channel,
+            conversation_key=conversation_key,
+            recipient=recipient,
             kind="survey",
             text=templates.render("survey", language, ticket_number=ticket.number),
             now=now,

@@ -9,7 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, customer_contacts, customer_identities, customers
+from gateway.db.schema import (
+    conversations,
+    customer_contacts,
+    customer_identities,
+    customers,
+    messages,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,4 +170,27 @@ def update_conversation(
         sa.update(conversations)
         .where(conversations.c.id == conversation_id)
         .values(updated_at=now, **values)
+    )
+
+
+def reply_address(conn: Connection, conversation_id: int) -> tuple[str, str, str, str | None]:
+    """Where a message to the conversation's customer goes: its channel, conversation key,
+    recipient (who wrote last) and language."""
+    conversation = conn.execute(
+        sa.select(conversations).where(conversations.c.id == conversation_id)
+    ).one()
+    recipient = conn.scalar(
+        sa.select(messages.c.sender_id)
+        .where(
+            messages.c.channel == conversation.channel,
+            messages.c.conversation_key == conversation.conversation_key,
+        )
+        .order_by(messages.c.id.desc())
+        .limit(1)
+    )
+    return (
+        conversation.channel,
+        conversation.conversation_key,
+        recipient or conversation.conversation_key,
+        conversation.language,
     )

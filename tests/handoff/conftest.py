@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest_asyncio
 
+from gateway.db.engine import Database
+from gateway.db.migrate import upgrade
 from gateway.settings import load_settings
 from gateway.store.staff import add_staff
 from handoff.keys import MONITOR
@@ -107,6 +109,15 @@ async def open_desk(data_dir: Path, database_url: str | None) -> AsyncIterator[D
 async def desk(data_dir: Path, database_url: str) -> AsyncIterator[Desk]:
     async for opened in open_desk(data_dir, database_url):
         yield opened
+
+
+@pytest_asyncio.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """An empty, migrated database (SQLite and PostgreSQL) for tests below the HTTP API."""
+    database = Database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
 
 
 @pytest_asyncio.fixture

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.migrate import upgrade
 from gateway.db.schema import sales
 from handoff.sales import SalesError, SalesRow, import_sales, parse_sales_csv, parse_sales_json
-
-
-@pytest_asyncio.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 def test_csv_with_a_byte_order_mark_and_blank_lines() -> None:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.migrate import upgrade
 from gateway.db.schema import notifications, spike_warnings
 from handoff.policy import Policy
 from handoff.spike_monitor import check_spikes
@@ -21,14 +18,6 @@ from tests.handoff.test_stats import UTC_ZONE, add_tickets, ticket
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
 POLICY = Policy()
-
-
-@pytest_asyncio.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 def background(category: str, every: timedelta, days: int = 8) -> list[dict[str, Any]]:

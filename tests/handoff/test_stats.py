@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.migrate import upgrade
 from gateway.db.schema import conversations, customers, surveys, tickets
 from handoff.sales import SalesRow, import_sales
 from handoff.stats import period_stats
@@ -23,14 +20,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC_ZONE = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
-
-
-@pytest_asyncio.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 def ticket(created_at: datetime, **columns: Any) -> dict[str, Any]:
