@@ -26,6 +26,8 @@ class WebChatOutput:
             "kind": message.kind,
             "text": message.text,
             "ticket": {"number": message.ticket_number} if message.ticket_number else None,
+            # Quick answers (a survey's scores) for the widget to show as buttons.
+            "choices": [{"label": c.label, "value": c.value} for c in message.choices],
         }
         delivered = False
         for ws in sockets:

@@ -81,3 +81,22 @@ async def test_the_staff_socket_refuses_a_missing_or_unknown_token(sqlite_desk: 
     for query in ("", "?token=cgw_forged"):
         async with sqlite_desk.live.http.get(f"{sqlite_desk.url}/ws/staff{query}") as resp:
             assert resp.status == 401
+
+
+async def test_a_chat_survey_comes_with_score_buttons_and_a_tap_answers_it(
+    sqlite_desk: Desk,
+) -> None:
+    desk = sqlite_desk
+    async with desk.live.http.ws_connect(f"{desk.url}/ws/chat") as chat:
+        await chat.send_json({"type": "message", "text": "快递三天都没送到，订单号20261103558712"})
+        number = (await _frame(chat, "reply"))["ticket"]["number"]
+        assert (await desk.status(number, "resolved"))[0] == 200
+        desk.clock.advance(hours=25)
+        await desk.monitor()
+        survey = await _frame(chat, "reply")
+        assert survey["kind"] == "survey" and "满意" in survey["text"]
+        assert [c["value"] for c in survey["choices"]] == ["1", "2", "3", "4", "5"]
+        await chat.send_json({"type": "message", "text": survey["choices"][4]["value"]})
+        thanks = await _frame(chat, "reply")
+    assert number in thanks["text"]
+    assert (await desk.live.ticket(number))["status"] == "closed"
