@@ -1,0 +1,153 @@
+"""`POST /telegram/webhook`: store first, answer 200, reply by sendMessage in the customer's
+language; refuse forged updates; never a second ticket for a redelivered update."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.db.schema import messages
+from tests.conftest import LiveGateway, eventually
+
+from .conftest import post_update, stored, telegram_gateway
+from .standin import BotApiStandIn
+from .updates import LI, OLGA, message, user
+
+COMPLAINT_ZH = "我的订单20261103558712已经两周了还没送到，快递员电话也不接"
+COMPLAINT_RU = "Мой заказ 20261103558712 не доставили уже две недели, курьер не отвечает"
+
+
+async def _tickets(live: LiveGateway) -> list[dict[str, Any]]:
+    async with live.http.get(
+        f"{live.url}/api/v1/tickets", params={"channel": "telegram"}, headers=live.auth("admin")
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+        return list((await resp.json())["tickets"])
+
+
+async def test_a_complaint_opens_a_ticket_and_is_acknowledged_in_the_same_chat_in_chinese(
+    data_dir: Path, database_url: str, bot_api: tuple[BotApiStandIn, str]
+) -> None:
+    api, base = bot_api
+    async with telegram_gateway(data_dir, base, database_url=database_url) as live:
+        status, body = await post_update(live, message(9001, LI, COMPLAINT_ZH))
+        assert (status, body) == (200, "")  # nothing in the body: replies go by sendMessage
+        (ack,) = await eventually(lambda: _async(api.sent(LI["id"])))
+        (ticket,) = await _tickets(live)
+        assert ticket["number"] in ack["text"]
+        assert "您好" in ack["text"] and "投诉单号" in ack["text"]  # Simplified script
+        detail = await live.ticket(ticket["number"])
+        assert detail["channel"] == "telegram" and detail["language"] == "zh-Hans"
+        assert detail["messages"][0]["text"] == COMPLAINT_ZH
+
+
+async def test_a_russian_customer_is_answered_in_russian(
+    webhook_gateway: LiveGateway, bot_api: tuple[BotApiStandIn, str]
+) -> None:
+    api, _ = bot_api
+    assert (await post_update(webhook_gateway, message(9002, OLGA, COMPLAINT_RU)))[0] == 200
+    (ack,) = await eventually(lambda: _async(api.sent(OLGA["id"])))
+    assert "Мы получили вашу жалобу" in ack["text"] and "Ольга" in ack["text"]
+
+
+async def test_a_forged_secret_is_refused_with_403_and_nothing_is_stored(
+    webhook_gateway: LiveGateway,
+) -> None:
+    status, body = await post_update(webhook_gateway, message(9003, LI, COMPLAINT_ZH), "guess")
+    assert status == 403 and '"forbidden"' in body
+    assert await stored(webhook_gateway) == []
+
+
+async def test_a_missing_secret_is_refused_with_401_and_nothing_is_stored(
+    webhook_gateway: LiveGateway,
+) -> None:
+    status, body = await post_update(webhook_gateway, message(9004, LI, COMPLAINT_ZH), None)
+    assert status == 401 and '"unauthorized"' in body
+    assert await stored(webhook_gateway) == []
+
+
+async def test_a_redelivered_update_is_one_message_one_ticket_one_acknowledgement(
+    webhook_gateway: LiveGateway, bot_api: tuple[BotApiStandIn, str]
+) -> None:
+    api, _ = bot_api
+    update = message(9005, OLGA, COMPLAINT_RU)
+    assert (await post_update(webhook_gateway, update))[0] == 200
+    await eventually(lambda: _async(api.sent(OLGA["id"])))
+    assert (await post_update(webhook_gateway, update))[0] == 200
+    await asyncio.sleep(0.5)  # time enough for a second acknowledgement, were there one
+    assert len(await stored(webhook_gateway)) == 1
+    assert len(await _tickets(webhook_gateway)) == 1
+    assert len(api.sent(OLGA["id"])) == 1
+
+
+async def test_bad_json_and_non_updates_get_400_json_errors(
+    webhook_gateway: LiveGateway,
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "wh-secret_0123456789abcdef"}
+    url = f"{webhook_gateway.url}/telegram/webhook"
+    bodies = [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"ok": true}', b'{"update_id": 5, '
+              b'"message": {"message_id": "x"}}']  # fmt: skip
+    for body in bodies:
+        async with webhook_gateway.http.post(url, data=body, headers=headers) as resp:
+            assert resp.status == 400, body
+            assert (await resp.json())["error"]["code"] in {"invalid_json", "invalid_update"}
+    assert await stored(webhook_gateway) == []
+
+
+async def test_an_update_kind_the_channel_does_not_read_is_acknowledged_and_not_stored(
+    webhook_gateway: LiveGateway,
+) -> None:
+    update = {
+        "update_id": 9006,
+        "my_chat_member": {
+            "chat": {"id": LI["id"], "type": "private", "first_name": "小明"},
+            "from": {"is_bot": False, **LI},
+            "date": 1763866800,
+            "old_chat_member": {"status": "member", "user": {"id": 424242, "is_bot": True,
+                                                             "first_name": "ComplaintDesk"}},
+            "new_chat_member": {"status": "kicked", "until_date": 0,
+                                "user": {"id": 424242, "is_bot": True,
+                                         "first_name": "ComplaintDesk"}},
+        },
+    }  # fmt: skip
+    assert await post_update(webhook_gateway, update) == (200, "")
+    assert await stored(webhook_gateway) == []
+
+
+async def test_a_flood_of_1000_updates_is_all_stored_with_one_acknowledgement_per_chat(
+    webhook_gateway: LiveGateway, bot_api: tuple[BotApiStandIn, str]
+) -> None:
+    api, _ = bot_api
+    chats = [7_000_000 + n for n in range(1000)]
+    updates = [
+        message(
+            20_000 + n, user(OLGA if n % 2 else LI, chat), COMPLAINT_RU if n % 2 else COMPLAINT_ZH
+        )
+        for n, chat in enumerate(chats)
+    ]
+    gate = asyncio.Semaphore(50)
+
+    async def deliver(update: dict[str, Any]) -> int:
+        async with gate:
+            return (await post_update(webhook_gateway, update))[0]
+
+    statuses = await asyncio.gather(*(deliver(u) for u in updates))
+    assert set(statuses) == {200}
+    count = await webhook_gateway.database.read(
+        lambda conn: conn.scalar(
+            sa.select(sa.func.count()).select_from(messages).where(messages.c.channel == "telegram")
+        )
+    )
+    assert count == 1000  # every 200 meant stored
+
+    await eventually(lambda: _async(len(api.sent()) >= 1000), timeout=60)
+    await asyncio.sleep(0.3)
+    per_chat = [int(params["chat_id"]) for params in api.sent()]
+    assert sorted(per_chat) == chats
+
+
+async def _async(value: Any) -> Any:
+    return value
