@@ -21,8 +21,11 @@ class BotApiStandIn:
     def __init__(self) -> None:
         #: Every Bot API call, in order: (method, params).
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        #: Failures to answer instead of the next calls of a method: (status, parameters).
-        self.failures: dict[str, list[tuple[int, dict[str, Any] | None]]] = defaultdict(list)
+        #: When each call came (time.monotonic), parallel to `calls`.
+        self.call_times: list[float] = []
+        #: How to answer the next calls of a method: a failure (status, parameters), or
+        #: None to answer normally.
+        self.script: dict[str, list[tuple[int, dict[str, Any] | None] | None]] = defaultdict(list)
         #: Chats whose customer blocked the bot: sendMessage there answers 403.
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
@@ -41,7 +44,10 @@ class BotApiStandIn:
         self._new_update.set()
 
     def fail_next(self, method: str, status: int, parameters: dict[str, Any] | None = None) -> None:
-        self.failures[method].append((status, parameters))
+        self.script[method].append((status, parameters))
+
+    def pass_next(self, method: str) -> None:
+        self.script[method].append(None)
 
     def add_file(self, file_id: str, content: bytes) -> None:
         self.files[file_id] = content
@@ -70,10 +76,11 @@ class BotApiStandIn:
         else:  # aiogram and PTB post forms; non-scalar fields arrive as JSON strings
             params = {**request.query, **(await request.post())}
         params = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool)}
-        call = (method, params)
-        self.calls.append(call)
-        if self.failures[method]:
-            status, parameters = self.failures[method].pop(0)
+        self.calls.append((method, params))
+        self.call_times.append(time.monotonic())
+        scripted = self.script[method].pop(0) if self.script[method] else None
+        if scripted is not None:
+            status, parameters = scripted
             return _error(status, f"scripted failure {status}", parameters)
         handler = getattr(self, "_" + method.lower(), None)
         if handler is None:
@@ -143,6 +150,7 @@ class BotApiStandIn:
             return web.Response(status=401)
         path = request.match_info["path"]
         self.calls.append(("download", {"path": path}))
+        self.call_times.append(time.monotonic())
         file_id = path.removeprefix("documents/").removesuffix(".bin")
         if file_id not in self.files:
             return web.Response(status=404)

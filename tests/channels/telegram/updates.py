@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 _message_ids = itertools.count(100)
-DATE = 1763866800  # 2025-11-23 03:00 UTC
+#: A minute ago: ticket numbers and message order follow the dates Telegram gives.
+DATE = int(time.time()) - 60
 
 #: Customers: a Chinese speaker (Simplified) and a Russian speaker.
-LI = {"id": 5117493201, "first_name": "小明", "last_name": "李", "username": "xiaoming_li",
-      "language_code": "zh-hans"}  # fmt: skip
-OLGA = {"id": 6203311877, "first_name": "Ольга", "last_name": "Смирнова", "language_code": "ru"}
+LI: dict[str, Any] = {
+    "id": 5117493201,
+    "first_name": "小明",
+    "last_name": "李",
+    "username": "xiaoming_li",
+    "language_code": "zh-hans",
+}
+OLGA: dict[str, Any] = {
+    "id": 6203311877,
+    "first_name": "Ольга",
+    "last_name": "Смирнова",
+    "language_code": "ru",
+}
 
 
 def user(customer: dict[str, Any], chat_id: int | None = None) -> dict[str, Any]:
@@ -78,7 +90,7 @@ def document(
 
 
 def edited(update_id: int, original: dict[str, Any], text: str) -> dict[str, Any]:
-    body = {**original["message"], "text": text, "edit_date": DATE + 60}
+    body = {**original["message"], "text": text, "edit_date": DATE + 30}
     return {"update_id": update_id, "edited_message": body}
 
 
