@@ -10,6 +10,7 @@ from typing import Any
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
+from gateway.messages import InboundMessage
 from gateway.settings import load_settings
 from tests.conftest import LiveGateway, running_gateway
 
@@ -71,3 +72,24 @@ async def stored(live: LiveGateway, **query: str) -> list[dict[str, Any]]:
     ) as resp:
         assert resp.status == 200, await resp.text()
         return list((await resp.json())["messages"])
+
+
+class FailingIntake:
+    """Storage that is away for its first `failures` writes."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.stored: list[str] = []
+
+    async def accept(self, message: InboundMessage) -> tuple[int, bool]:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("disk I/O error")
+        self.stored.append(message.external_id)
+        return len(self.stored), True
+
+    async def wait_processed(self, message_id: int, timeout: float) -> bool:
+        return True
+
+    async def result(self, message_id: int) -> dict[str, Any]:
+        return {}

@@ -29,6 +29,8 @@ class BotApiStandIn:
         #: Chats whose customer blocked the bot: sendMessage there answers 403.
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
+        #: Files getFile knows but whose download answers 404 (expired on Telegram's side).
+        self.expired: set[str] = set()
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._message_ids = itertools.count(1)
@@ -152,7 +154,7 @@ class BotApiStandIn:
         self.calls.append(("download", {"path": path}))
         self.call_times.append(time.monotonic())
         file_id = path.removeprefix("documents/").removesuffix(".bin")
-        if file_id not in self.files:
+        if file_id not in self.files or file_id in self.expired:
             return web.Response(status=404)
         return web.Response(body=self.files[file_id])
 

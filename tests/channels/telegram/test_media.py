@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from gateway.db.schema import messages
 from tests.conftest import LiveGateway, eventually
 
 from .conftest import post_update
-from .standin import BotApiStandIn
+from .standin import TOKEN, BotApiStandIn
 from .test_webhook import COMPLAINT_RU
 from .updates import LI, OLGA, document, edited, message, photo
 
@@ -110,3 +112,29 @@ async def test_start_with_a_deep_link_keeps_the_payload_and_a_bare_start_gets_th
 
 async def _async(value: Any) -> Any:
     return value
+
+
+async def test_a_failed_download_is_noted_without_the_bot_token_in_the_note_or_the_logs(
+    webhook_gateway: LiveGateway,
+    bot_api: tuple[BotApiStandIn, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # aiohttp's error names the URL, and a Bot API file URL holds the token.
+    api, _ = bot_api
+    api.add_file("BQACAgIAAxkBAAIC-expired", b"%PDF-1.7")
+    api.expired.add("BQACAgIAAxkBAAIC-expired")
+    update = document(9207, OLGA, "BQACAgIAAxkBAAIC-expired", "договор.pdf", 8)
+    with caplog.at_level(logging.DEBUG):
+        assert (await post_update(webhook_gateway, update))[0] == 200
+    (row,) = await _rows(webhook_gateway)
+    (attachment,) = _json(row.attachments)
+    assert "404" in attachment["note"] and "<token>" in attachment["note"]
+    # The stand-in's own access log shows the token, as Telegram's would: skip the peer's.
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith(("gateway", "channels", "aiogram"))
+    ]
+    assert any("not fetched" in line for line in ours)
+    assert TOKEN not in attachment["note"]
+    assert not [line for line in ours if TOKEN.split(":")[1] in line]

@@ -16,14 +16,13 @@ from channels.telegram.files import AttachmentFetcher
 from channels.telegram.inbound import TelegramInbound
 from channels.telegram.polling import TelegramPoller
 from gateway.db.schema import messages
-from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import load_settings
 from gateway.web.app import build_app
 from gateway.web.keys import DATABASE
 from tests.conftest import LiveGateway, eventually
 
-from .conftest import FAST_OUTBOX, telegram_gateway
+from .conftest import FAST_OUTBOX, FailingIntake, telegram_gateway
 from .standin import TOKEN, BotApiStandIn
 from .test_webhook import COMPLAINT_RU, COMPLAINT_ZH
 from .updates import LI, OLGA, message
@@ -85,33 +84,12 @@ async def test_an_update_redelivered_after_a_restart_is_not_stored_or_answered_t
     assert len(api.sent()) == 1
 
 
-class FlakyIntake:
-    """Storage that fails its first `failures` writes (a database away for a moment)."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.stored: list[str] = []
-
-    async def accept(self, message: InboundMessage) -> tuple[int, bool]:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("database unavailable")
-        self.stored.append(message.external_id)
-        return len(self.stored), True
-
-    async def wait_processed(self, message_id: int, timeout: float) -> bool:
-        return True
-
-    async def result(self, message_id: int) -> dict[str, Any]:
-        return {}
-
-
 async def test_an_update_that_could_not_be_stored_is_fetched_again_not_confirmed(
     bot_api: tuple[BotApiStandIn, str], tmp_path: Path
 ) -> None:
     api, base = bot_api
     bot = build_bot(load_settings(telegram_token=TOKEN, telegram_api_base=base))
-    intake = FlakyIntake(failures=1)
+    intake = FailingIntake(failures=1)
     inbound = TelegramInbound(
         bot, intake, AttachmentFetcher(bot, tmp_path), lambda: datetime.now(UTC)
     )

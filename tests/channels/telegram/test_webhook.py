@@ -4,17 +4,30 @@ language; refuse forged updates; never a second ticket for a redelivered update.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import sqlalchemy as sa
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
+from channels.telegram.bot import build_bot
+from channels.telegram.files import AttachmentFetcher
+from channels.telegram.inbound import TelegramInbound
+from channels.telegram.webhook import TelegramWebhook
 from gateway.db.schema import messages
+from gateway.metrics import Metrics
+from gateway.settings import load_settings
+from gateway.web.keys import METRICS
+from gateway.web.middlewares import error_middleware
 from tests.conftest import LiveGateway, eventually
 
-from .conftest import post_update, stored, telegram_gateway
-from .standin import BotApiStandIn
+from .conftest import SECRET, FailingIntake, post_update, stored, telegram_gateway
+from .standin import TOKEN, BotApiStandIn
 from .updates import LI, OLGA, message, user
 
 COMPLAINT_ZH = "我的订单20261103558712已经两周了还没送到，快递员电话也不接"
@@ -155,3 +168,40 @@ async def test_a_flood_of_1000_deliveries_stores_each_update_once_and_acknowledg
 
 async def _async(value: Any) -> Any:
     return value
+
+
+async def test_with_a_public_url_the_gateway_registers_its_webhook_with_the_secret(
+    data_dir: Path, bot_api: tuple[BotApiStandIn, str]
+) -> None:
+    api, base = bot_api
+    url = "https://support.example.com/telegram/webhook"
+    async with telegram_gateway(data_dir, base, telegram_webhook_url=url):
+        await eventually(lambda: _async("setWebhook" in api.methods()))
+    (params,) = [p for m, p in api.calls if m == "setWebhook"]
+    assert params["url"] == url and params["secret_token"] == SECRET
+    assert json.loads(params["allowed_updates"]) == ["message", "edited_message", "callback_query"]
+    assert "getUpdates" not in api.methods()
+
+
+async def test_an_update_that_could_not_be_stored_is_answered_5xx_so_telegram_sends_it_again(
+    bot_api: tuple[BotApiStandIn, str], tmp_path: Path
+) -> None:
+    bot = build_bot(load_settings(telegram_token=TOKEN, telegram_api_base=bot_api[1]))
+    intake = FailingIntake(failures=1)
+    inbound = TelegramInbound(
+        bot, intake, AttachmentFetcher(bot, tmp_path), lambda: datetime.now(UTC)
+    )
+    app = web.Application(middlewares=[error_middleware])
+    app[METRICS] = Metrics()
+    app.add_routes(TelegramWebhook(inbound, SECRET).routes())
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    update = message(9010, LI, COMPLAINT_ZH)
+    async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as http:
+        url = str(server.make_url("/telegram/webhook"))
+        async with http.post(url, json=update, headers=headers) as resp:
+            assert resp.status == 500
+            assert (await resp.json())["error"]["code"] == "internal_error"
+        async with http.post(url, json=update, headers=headers) as resp:  # the redelivery
+            assert resp.status == 200
+    await bot.session.close()
+    assert intake.stored == ["9010"]
