@@ -14,7 +14,12 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import ClientDecodeError, TelegramAPIError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramUnauthorizedError,
+)
 from aiogram.utils.backoff import Backoff
 from aiohttp import web
 
@@ -61,32 +66,35 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
         receiver = TelegramPoller(
             bot, inbound, settings.telegram_polling_timeout, context.metrics
         ).run
-    context.app.cleanup_ctx.append(_lifetime(bot, receiver))
+    lifetime = _Lifetime(bot, receiver)
+    context.app.cleanup_ctx.append(lifetime.ctx)
+    context.app.on_shutdown.append(lifetime.stop_receiving)
     # aiogram logs every update at INFO; the gateway's own records already say what matters.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
-def _lifetime(
-    bot: Bot, receiver: Receiver | None
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Starts the receiving task; stops it at shutdown, before the pipeline drains, and
-    closes the bot's HTTP session last, after the outbox has sent what it could."""
+class _Lifetime:
+    """Starts receiving at start-up; stops at shutdown, before the pipeline drains (so no
+    update is taken in that nobody will process); closes the bot's HTTP session last, after
+    the outbox has sent what it could."""
 
-    async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(receiver(), name="telegram-receiver") if receiver else None
+    def __init__(self, bot: Bot, receiver: Receiver | None) -> None:
+        self._bot = bot
+        self._receiver = receiver
+        self._task: asyncio.Task[None] | None = None
 
-        async def stop_receiving(_app: web.Application) -> None:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-        app.on_shutdown.append(stop_receiving)
+    async def ctx(self, _app: web.Application) -> AsyncIterator[None]:
+        if self._receiver is not None:
+            self._task = asyncio.create_task(self._receiver(), name="telegram-receiver")
         yield
-        await stop_receiving(app)
-        await bot.session.close()
+        await self.stop_receiving(_app)
+        await self._bot.session.close()
 
-    return lifetime
+    async def stop_receiving(self, _app: web.Application) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 async def _register_webhook(bot: Bot, url: str, secret: str) -> None:
@@ -97,6 +105,10 @@ async def _register_webhook(bot: Bot, url: str, secret: str) -> None:
         try:
             await bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATE_TYPES)
             log.info("telegram webhook registered at %s", url)
+            return
+        except (TelegramBadRequest, TelegramUnauthorizedError) as exc:
+            # A bad URL or secret, or a revoked token: retrying changes nothing.
+            log.error("setWebhook refused; register the webhook by hand: %s", redact(exc, bot))
             return
         except (TelegramAPIError, ClientDecodeError) as exc:
             log.warning("setWebhook failed, retrying: %s", redact(exc, bot))
