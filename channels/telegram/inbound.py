@@ -137,7 +137,9 @@ def to_inbound(
     if attachments:
         metadata["file_ids"] = [ref.file_id for ref in file_refs(message)]
     elif not text:
-        notes.append(f"telegram {message.content_type} message: no text or file to read")
+        # content_type is a (str, Enum): str.__str__ gives "sticker", not "ContentType.STICKER".
+        kind = str.__str__(message.content_type)
+        notes.append(f"telegram {kind} message: no text or file to read")
     received_at: datetime = message.date
     if edited:
         notes.append(f"edited message {message.message_id}")

@@ -138,3 +138,18 @@ async def test_a_failed_download_is_noted_without_the_bot_token_in_the_note_or_t
     assert any("not fetched" in line for line in ours)
     assert TOKEN not in attachment["note"]
     assert not [line for line in ours if TOKEN.split(":")[1] in line]
+
+
+async def test_a_sticker_is_stored_with_a_note_rather_than_dropped(
+    webhook_gateway: LiveGateway,
+) -> None:
+    update = message(9208, OLGA, "")
+    del update["message"]["text"]
+    update["message"]["sticker"] = {
+        "file_id": "CAACAgIAAxkBAAIDsticker", "file_unique_id": "AgADst", "type": "regular",
+        "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "😡",
+    }  # fmt: skip
+    assert (await post_update(webhook_gateway, update))[0] == 200
+    (row,) = await _rows(webhook_gateway)
+    assert row.text == "" and row.external_id == "9208"
+    assert "telegram sticker message: no text or file to read" in _json(row.notes)
