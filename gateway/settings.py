@@ -38,9 +38,16 @@ class Settings(BaseSettings):
     email_smtp_url: str | None = None
     email_from: str | None = None
 
-    telegram_token: str | None = None
+    # telegram channel
+    # The token and the secret never appear in a repr (and so in no log line).
+    telegram_token: str | None = Field(default=None, repr=False)
     telegram_api_base: str = "https://api.telegram.org"
-    telegram_webhook_secret: str | None = None
+    telegram_webhook_secret: str | None = Field(default=None, repr=False)
+    #: The public HTTPS address of `POST /telegram/webhook` to register with setWebhook;
+    #: unset with a secret: the route is served and registration is left to the operator.
+    telegram_webhook_url: str | None = None
+    #: getUpdates long-poll duration in long-polling mode (no webhook secret).
+    telegram_polling_timeout: int = Field(default=25, ge=0, le=50)
 
     ticket_prefix: str = "TS"
     timezone: str = "Asia/Shanghai"
