@@ -7,6 +7,7 @@ makes a retried or resumed message safe.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ DIALOGUE_REPLIES = frozenset({"greet", "thanks"})
 CHAT_CHANNELS = frozenset({"web_chat", "telegram"})
 HANDOVER_URGENCIES = frozenset({"high", "critical"})
 UNDETERMINED = "und"
+#: A chat command such as "/start" or "/help@bot" says nothing of the customer's language.
+BOT_COMMAND = re.compile(r"^/\w+(@\w+)?(\s|$)")
 
 
 @dataclass
@@ -68,7 +71,8 @@ class MessageHandler:
         customer_id = conversations.resolve_customer(conn, message, now)
         conversation = conversations.resolve_conversation(conn, message, customer_id, now)
         detected = parsed.get("language")
-        if detected in (None, UNDETERMINED):  # emoji, digits: answer as the conversation goes
+        if detected in (None, UNDETERMINED) or BOT_COMMAND.match(message.text):
+            # Emoji, digits, "/start": answer as the conversation goes, or as the channel hints.
             detected = None
         language = detected or conversation.language or message.language_hint or "en"
         suppressed = bool((message.metadata or {}).get("reply_suppressed"))
