@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import channels.api
+import channels.email
 import channels.web_chat
 from gateway.channels import ChannelContext, ChannelSet
 from gateway.ports import TicketDesk
@@ -19,6 +20,7 @@ ChannelSetup = Callable[[ChannelContext, ChannelSet], None]
 
 CHANNEL_SETUPS: tuple[ChannelSetup, ...] = (
     channels.api.setup,
+    channels.email.setup,
     channels.web_chat.setup,
 )
 

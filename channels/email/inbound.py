@@ -1,0 +1,250 @@
+"""Inbound email: read the mailbox, store every new mail, then advance the checkpoint.
+
+One reader per mailbox holds a lease in the database. It catches up from the checkpoint,
+then waits with IDLE where the server offers it (polling otherwise), and reconnects with
+backoff after any failure. A mail is stored (`intake.accept`) before the checkpoint moves
+past its UID, so a crash re-reads it and the idempotency key (UIDVALIDITY:UID) drops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from aiohttp import web
+from sqlalchemy.engine import Connection
+
+from gateway.channels import ChannelContext
+from gateway.messages import Attachment, InboundMessage, Sender
+
+from . import checkpoint as cp
+from . import threads
+from .files import store_attachments, store_raw
+from .imap_reader import MailboxSession
+from .mime import ParsedMail, parse_mail
+from .noise import suppression_reasons
+from .quoting import new_text
+from .url import ImapUrl
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+FIRST_BACKOFF = 0.5
+NO_SENDER = "unknown-sender@invalid"
+
+
+class LeaseLost(Exception):
+    """Another process reads this mailbox now; stop without advancing the checkpoint."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A parsed mail whose raw original and attachments are in the data dir."""
+
+    mail: ParsedMail
+    message_id: str  # its Message-ID, or one made from its hash when it has none
+    raw_ref: str
+    content_hash: str  # subject, text and attachments: "the same content"
+    attachments: tuple[Attachment, ...]
+
+
+class EmailInput:
+    def __init__(self, context: ChannelContext, url: ImapUrl, own_address: str) -> None:
+        self._context = context
+        self._settings = context.settings
+        self._db = context.database
+        self._url = url
+        self._own_address = own_address
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease = timedelta(seconds=self._settings.email_lease_seconds)
+        self._session = MailboxSession(url, self._settings.email_timeout_seconds)
+        # imapclient is not thread-safe: every IMAP call goes through this one thread.
+        self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix="email-imap")
+
+    async def reader_ctx(self, _app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(self.run(), name="email-reader")
+        yield
+        task.cancel()
+        self._session.interrupt()  # wakes a thread blocked in IDLE
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await self._imap(self._session.close)
+        self._imap_thread.shutdown(wait=True)
+        with contextlib.suppress(Exception):
+            await self._db.write(cp.release_lease, self._url.key, self._holder)
+
+    async def run(self) -> None:
+        """Reads until cancelled; any failure is logged, and the reader reconnects after a
+        backoff that doubles up to the configured maximum."""
+        backoff = FIRST_BACKOFF
+        while True:
+            try:
+                if await self._take_lease():
+                    await self._read_while_leased()
+                    backoff = FIRST_BACKOFF
+                else:
+                    await asyncio.sleep(self._wait_seconds())
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._context.metrics.errors.labels("email_imap").inc()
+                log.warning(
+                    "email reader: %s: %s; retrying in %.1fs", type(exc).__name__, exc, backoff
+                )
+            await self._imap(self._session.close)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._settings.email_reconnect_max_seconds)
+
+    async def _read_while_leased(self) -> None:
+        await self._imap(self._session.open)
+        while True:
+            await self.catch_up()
+            if self._session.has_idle:
+                await self._imap(self._session.idle_wait, self._wait_seconds())
+            else:
+                await asyncio.sleep(self._wait_seconds())
+                await self._imap(self._session.noop)  # lets the server report new mail
+            if not await self._take_lease():
+                return  # another process took over (this one stalled past the lease)
+
+    async def catch_up(self) -> None:
+        """Stores every mail after the checkpoint, in UID order."""
+        saved = await self._db.read(cp.load_checkpoint, self._url.key)
+        uidvalidity = self._session.uidvalidity
+        after = saved.last_uid if saved is not None and saved.uidvalidity == uidvalidity else 0
+        if saved is not None and saved.uidvalidity != uidvalidity:
+            log.warning("UIDVALIDITY of %s changed: re-reading the mailbox", self._url.mailbox)
+        uids = await self._imap(self._session.uids_after, after)
+        batch_size = self._settings.email_fetch_batch
+        for start in range(0, len(uids), batch_size):
+            batch = uids[start : start + batch_size]
+            fetched = await self._imap(self._session.fetch, batch)
+            for uid in batch:
+                if uid in fetched:
+                    await self.ingest(uidvalidity, uid, *fetched[uid])
+                else:  # expunged meanwhile: nothing to store
+                    await self._db.write(self._advance, uidvalidity, uid, None)
+
+    async def ingest(
+        self, uidvalidity: int, uid: int, raw: bytes, arrived: datetime | None
+    ) -> None:
+        """Stores one mail, then records its thread and moves the checkpoint in one write."""
+        external_id = f"{uidvalidity}:{uid}"
+        kept = await asyncio.to_thread(self._keep, raw)
+        normalised = await self._db.read(self._normalise, kept, external_id, arrived)
+        if normalised is None:
+            log.info("mail %s was stored before the UIDVALIDITY change: skipped", external_id)
+            await self._db.write(self._advance, uidvalidity, uid, None)
+            return
+        message, thread = normalised
+        message_id, _created = await self._context.intake.accept(message)
+        await self._db.write(self._advance, uidvalidity, uid, (message_id, kept, thread))
+
+    def _keep(self, raw: bytes) -> Kept:
+        """Parses the mail and keeps its files; runs off the event loop (a big mail is slow)."""
+        mail = parse_mail(raw)
+        data_dir = self._settings.data_dir
+        attachments, notes = store_attachments(
+            data_dir, mail.attachments, self._settings.email_attachment_max_bytes
+        )
+        mail.notes.extend(notes)
+        digest = hashlib.sha256(mail.subject.encode("utf-8", "replace"))
+        digest.update(b"\0" + mail.text.encode("utf-8", "replace"))
+        for sha in sorted(a.sha256 or "" for a in attachments):
+            digest.update(b"\0" + sha.encode())
+        message_id = mail.message_id or f"<{hashlib.sha256(raw).hexdigest()[:32]}@no-message-id>"
+        raw_ref = store_raw(data_dir, raw)
+        return Kept(mail, message_id, raw_ref, digest.hexdigest(), tuple(attachments))
+
+    def _normalise(
+        self, conn: Connection, kept: Kept, external_id: str, arrived: datetime | None
+    ) -> tuple[InboundMessage, threads.Thread] | None:
+        """The message to store and its thread; None for a mail already stored under an
+        earlier UIDVALIDITY (the server renumbered the mailbox: not a new delivery)."""
+        mail, address = kept.mail, kept.mail.sender_address or NO_SENDER
+        reasons = suppression_reasons(mail, self._own_address)
+        seen = threads.duplicate_of(conn, kept.message_id, kept.content_hash)
+        if seen is not None:
+            seen_id, seen_external_id = seen
+            if seen_external_id.split(":")[0] != external_id.split(":")[0]:
+                return None
+            reasons.append(f"duplicate of message {seen_id} (same Message-ID and content)")
+        thread = threads.resolve_thread(
+            conn,
+            own_id=kept.message_id,
+            in_reply_to=mail.in_reply_to,
+            references=mail.references,
+            subject=mail.subject,
+            address=address,
+            ticket_prefix=self._settings.ticket_prefix,
+        )
+        metadata: dict[str, Any] = {
+            "subject": mail.subject,
+            "message_id": kept.message_id,
+            "thread": thread.matched_by,
+        }
+        if mail.html:
+            metadata["html"] = mail.html  # sanitised: safe to show to agents
+        message = InboundMessage(
+            channel="email",
+            external_id=external_id,
+            conversation_key=thread.conversation_key,
+            sender=Sender(id=address, name=mail.sender_name, email=mail.sender_address),
+            text=new_text(mail.text),
+            received_at=arrived or self._context.clock(),
+            attachments=kept.attachments,
+            raw_ref=kept.raw_ref,
+            notes=(*mail.notes, *(f"not answered: {reason}" for reason in reasons)),
+            metadata=metadata,
+            reply_suppressed=bool(reasons),
+        )
+        return message, thread
+
+    def _advance(
+        self,
+        conn: Connection,
+        uidvalidity: int,
+        uid: int,
+        stored: tuple[int, Kept, threads.Thread] | None,
+    ) -> None:
+        now = self._context.clock()
+        if not cp.holds_lease(conn, self._url.key, self._holder, now):
+            raise LeaseLost(self._url.key)
+        if stored is not None:
+            message_id, kept, thread = stored
+            threads.record_inbound(
+                conn,
+                gateway_message_id=message_id,
+                message_id=kept.message_id,
+                thread=thread,
+                address=kept.mail.sender_address or NO_SENDER,
+                reply_to=kept.mail.reply_to,
+                subject=kept.mail.subject,
+                references=kept.mail.references,
+                content_hash=kept.content_hash,
+                now=now,
+            )
+        cp.save_checkpoint(conn, self._url.key, cp.Checkpoint(uidvalidity, uid), now)
+
+    async def _take_lease(self) -> bool:
+        return await self._db.write(
+            cp.acquire_lease, self._url.key, self._holder, self._context.clock(), self._lease
+        )
+
+    def _wait_seconds(self) -> float:
+        # Renew well before the lease runs out, however long the poll interval.
+        return min(self._settings.email_poll_seconds, self._settings.email_lease_seconds / 3)
+
+    async def _imap(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._imap_thread, fn, *args)
