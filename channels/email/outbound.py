@@ -92,13 +92,13 @@ class EmailOutput:
         mail["Message-ID"] = message_id
         mail["In-Reply-To"] = parent.message_id
         mail["References"] = parent.references
-        if message.language:
-            mail["Content-Language"] = message.language
         if message.kind in AUTOMATIC_KINDS:
             mail["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-answer to this
             mail["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
         mail.set_content(message.text)
         mail.add_alternative(text_as_html(message.text, message.language), subtype="html")
+        if message.language:  # after the content: setting content drops Content-* headers
+            mail["Content-Language"] = message.language
         return mail
 
 
