@@ -134,22 +134,20 @@ class EmailInput:
                 if uid in fetched:
                     await self.ingest(uidvalidity, uid, *fetched[uid])
                 else:  # expunged meanwhile: nothing to store
-                    await self._db.write(self._advance, uidvalidity, uid, None)
+                    await self._db.write(self._advance, uidvalidity, uid)
 
     async def ingest(
         self, uidvalidity: int, uid: int, raw: bytes, arrived: datetime | None
     ) -> None:
-        """Stores one mail, then records its thread and moves the checkpoint in one write."""
+        """Records the mail's thread, stores it, and only then moves the checkpoint."""
         external_id = f"{uidvalidity}:{uid}"
         kept = await asyncio.to_thread(self._keep, raw)
-        normalised = await self._db.read(self._normalise, kept, external_id, arrived)
-        if normalised is None:
+        message = await self._db.write(self._normalise, kept, external_id, arrived)
+        if message is None:
             log.info("mail %s was stored before the UIDVALIDITY change: skipped", external_id)
-            await self._db.write(self._advance, uidvalidity, uid, None)
-            return
-        message, thread = normalised
-        message_id, _created = await self._context.intake.accept(message)
-        await self._db.write(self._advance, uidvalidity, uid, (message_id, kept, thread))
+        else:
+            await self._context.intake.accept(message)
+        await self._db.write(self._advance, uidvalidity, uid)
 
     def _keep(self, raw: bytes) -> Kept:
         """Parses the mail and keeps its files; runs off the event loop (a big mail is slow)."""
@@ -169,26 +167,41 @@ class EmailInput:
 
     def _normalise(
         self, conn: Connection, kept: Kept, external_id: str, arrived: datetime | None
-    ) -> tuple[InboundMessage, threads.Thread] | None:
-        """The message to store and its thread; None for a mail already stored under an
-        earlier UIDVALIDITY (the server renumbered the mailbox: not a new delivery)."""
+    ) -> InboundMessage | None:
+        """The message to store, its thread recorded in the Message-ID map; None for a mail
+        already stored under an earlier UIDVALIDITY (the server renumbered the mailbox: not
+        a new delivery)."""
         mail, address = kept.mail, kept.mail.sender_address or NO_SENDER
         reasons = suppression_reasons(mail, self._own_address)
-        seen = threads.duplicate_of(conn, kept.message_id, kept.content_hash)
+        seen = threads.duplicate_of(conn, kept.message_id, kept.content_hash, external_id)
         if seen is not None:
             seen_id, seen_external_id = seen
             if seen_external_id.split(":")[0] != external_id.split(":")[0]:
                 return None
             reasons.append(f"duplicate of message {seen_id} (same Message-ID and content)")
-        thread = threads.resolve_thread(
-            conn,
-            own_id=kept.message_id,
-            in_reply_to=mail.in_reply_to,
-            references=mail.references,
-            subject=mail.subject,
-            address=address,
-            ticket_prefix=self._settings.ticket_prefix,
-        )
+        thread = threads.recorded_thread(conn, external_id)
+        if thread is None:
+            thread = threads.resolve_thread(
+                conn,
+                own_id=kept.message_id,
+                in_reply_to=mail.in_reply_to,
+                references=mail.references,
+                subject=mail.subject,
+                address=address,
+                ticket_prefix=self._settings.ticket_prefix,
+            )
+            threads.record_inbound(
+                conn,
+                external_id=external_id,
+                message_id=kept.message_id,
+                thread=thread,
+                address=address,
+                reply_to=mail.reply_to,
+                subject=mail.subject,
+                references=mail.references,
+                content_hash=kept.content_hash,
+                now=self._context.clock(),
+            )
         metadata: dict[str, Any] = {
             "subject": mail.subject,
             "message_id": kept.message_id,
@@ -196,7 +209,7 @@ class EmailInput:
         }
         if mail.html:
             metadata["html"] = mail.html  # sanitised: safe to show to agents
-        message = InboundMessage(
+        return InboundMessage(
             channel="email",
             external_id=external_id,
             conversation_key=thread.conversation_key,
@@ -209,32 +222,12 @@ class EmailInput:
             metadata=metadata,
             reply_suppressed=bool(reasons),
         )
-        return message, thread
 
-    def _advance(
-        self,
-        conn: Connection,
-        uidvalidity: int,
-        uid: int,
-        stored: tuple[int, Kept, threads.Thread] | None,
-    ) -> None:
+    def _advance(self, conn: Connection, uidvalidity: int, uid: int) -> None:
+        """Moves the checkpoint past `uid`, only while this reader holds the lease."""
         now = self._context.clock()
         if not cp.holds_lease(conn, self._url.key, self._holder, now):
             raise LeaseLost(self._url.key)
-        if stored is not None:
-            message_id, kept, thread = stored
-            threads.record_inbound(
-                conn,
-                gateway_message_id=message_id,
-                message_id=kept.message_id,
-                thread=thread,
-                address=kept.mail.sender_address or NO_SENDER,
-                reply_to=kept.mail.reply_to,
-                subject=kept.mail.subject,
-                references=kept.mail.references,
-                content_hash=kept.content_hash,
-                now=now,
-            )
         cp.save_checkpoint(conn, self._url.key, cp.Checkpoint(uidvalidity, uid), now)
 
     async def _take_lease(self) -> bool:

@@ -114,7 +114,11 @@ def decode_header_value(raw: str, name: str, notes: list[str]) -> str:
         text, more = decode(data, charset, f"{name} header")
         parts.append(text)
         notes.extend(more)
-    return "".join(parts).strip()
+    decoded = "".join(parts).strip()
+    if raw.strip() and not decoded:  # e.g. an encoded word of nothing but bad base64
+        notes.append(f"{name} header: undecodable, kept as it was")
+        return raw
+    return decoded
 
 
 def html_to_text(safe_html: str) -> str:
@@ -160,7 +164,7 @@ def _body_parts(msg: EmailMessage, notes: list[str]) -> tuple[Message | None, Me
 def _part_text(part: Message, where: str, notes: list[str]) -> str:
     text, more = decode(_payload(part), part.get_content_charset(), where)
     notes.extend(more)
-    return text
+    return text.replace("\r\n", "\n")
 
 
 def _leaves(part: Message) -> list[Message]:

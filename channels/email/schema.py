@@ -16,7 +16,9 @@ email_messages = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("message_id", sa.String(500), nullable=False),
     sa.Column("direction", sa.String(3), nullable=False),  # in, out
-    sa.Column("gateway_message_id", BigId, sa.ForeignKey("messages.id"), unique=True),
+    # An inbound mail's idempotency key (messages.external_id), recorded before it is stored
+    # so its acknowledgement, however fast, always finds its thread.
+    sa.Column("external_id", sa.String(255), unique=True),
     sa.Column("outbox_id", BigId, sa.ForeignKey("outbox.id"), unique=True),
     # The thread's first Message-ID; the conversation is this root and one sender's address.
     sa.Column("root", sa.String(500), nullable=False),

@@ -100,14 +100,33 @@ def resolve_thread(
     return Thread(own_id, conversation_key(own_id, address), "new")
 
 
-def duplicate_of(conn: Connection, message_id: str, content_hash: str) -> tuple[int, str] | None:
-    """The stored message (id, external id) with this Message-ID and the same content."""
+def recorded_thread(conn: Connection, external_id: str) -> Thread | None:
+    """The thread an inbound mail was given when first read (a re-read after a crash)."""
+    row = conn.execute(
+        sa.select(email_messages.c.root, email_messages.c.conversation_key).where(
+            email_messages.c.external_id == external_id
+        )
+    ).first()
+    return Thread(row.root, row.conversation_key, "recorded") if row is not None else None
+
+
+def duplicate_of(
+    conn: Connection, message_id: str, content_hash: str, external_id: str
+) -> tuple[int, str] | None:
+    """Another stored message (id, external id) with this Message-ID and the same content."""
     found = conn.execute(
         sa.select(messages.c.id, messages.c.external_id)
-        .join(email_messages, email_messages.c.gateway_message_id == messages.c.id)
+        .join(
+            email_messages,
+            sa.and_(
+                email_messages.c.external_id == messages.c.external_id,
+                messages.c.channel == "email",
+            ),
+        )
         .where(
             email_messages.c.message_id == message_id,
             email_messages.c.content_hash == content_hash,
+            email_messages.c.external_id != external_id,
         )
         .order_by(messages.c.id)
         .limit(1)
@@ -118,7 +137,7 @@ def duplicate_of(conn: Connection, message_id: str, content_hash: str) -> tuple[
 def record_inbound(
     conn: Connection,
     *,
-    gateway_message_id: int,
+    external_id: str,
     message_id: str,
     thread: Thread,
     address: str,
@@ -128,20 +147,13 @@ def record_inbound(
     content_hash: str,
     now: datetime,
 ) -> None:
-    """Adds an inbound mail to the map, once (a re-read after a crash finds it there)."""
-    exists = conn.scalar(
-        sa.select(email_messages.c.id).where(
-            email_messages.c.gateway_message_id == gateway_message_id
-        )
-    )
-    if exists is not None:
-        return
+    """Adds an inbound mail to the map, before it is stored."""
     chain = [*references[-(MAX_REFERENCES - 1) :], message_id]
     conn.execute(
         sa.insert(email_messages).values(
             message_id=message_id,
             direction="in",
-            gateway_message_id=gateway_message_id,
+            external_id=external_id,
             root=thread.root,
             conversation_key=thread.conversation_key,
             address=address,
@@ -157,10 +169,14 @@ def record_inbound(
 def parent_for_reply(conn: Connection, outbox_id: int, conversation_key: str) -> Parent | None:
     """The mail an outbound message answers: the inbound its outbox row was queued for, else
     (an agent's reply) the conversation's newest inbound mail."""
-    answered = conn.scalar(sa.select(outbox.c.message_id).where(outbox.c.id == outbox_id))
+    answered = conn.scalar(
+        sa.select(messages.c.external_id)
+        .join(outbox, outbox.c.message_id == messages.c.id)
+        .where(outbox.c.id == outbox_id)
+    )
     query = sa.select(email_messages).where(email_messages.c.direction == "in")
     if answered is not None:
-        query = query.where(email_messages.c.gateway_message_id == answered)
+        query = query.where(email_messages.c.external_id == answered)
     else:
         query = query.where(email_messages.c.conversation_key == conversation_key)
     row: Any = conn.execute(query.order_by(email_messages.c.id.desc()).limit(1)).first()

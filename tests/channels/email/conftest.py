@@ -102,7 +102,9 @@ class Dovecot:
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    require_service(os.path.exists(binary), "Dovecot is not installed (apt-get install dovecot-imapd)")
+    require_service(
+        os.path.exists(binary), "Dovecot is not installed (apt-get install dovecot-imapd)"
+    )
     # Not under pytest's tmp_path: Dovecot's processes run as nobody and must traverse it.
     directory = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
     directory.chmod(0o755)
@@ -115,7 +117,7 @@ def dovecot() -> Iterator[Dovecot]:
     proc = subprocess.Popen(
         [binary, "-F", "-c", str(directory / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
-        stderr=open(directory / "stderr.log", "wb"),  # noqa: SIM115
+        stderr=open(directory / "stderr.log", "wb"),
     )
     deadline = time.monotonic() + 10
     while not port_open("127.0.0.1", port):
@@ -272,7 +274,10 @@ def mail(
     ]
     body = base64.encodebytes(text.encode(charset)).decode().replace("\n", "\r\n")
     if html is None:
-        lines += [f"Content-Type: text/plain; charset={charset}", "Content-Transfer-Encoding: base64"]
+        lines += [
+            f"Content-Type: text/plain; charset={charset}",
+            "Content-Transfer-Encoding: base64",
+        ]
         return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
     boundary = uuid.uuid4().hex
     html_body = base64.encodebytes(html.encode(charset)).decode().replace("\n", "\r\n")

@@ -4,21 +4,17 @@ the ticket; noise is stored but never answered."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import email
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import eventually, require_service
+from tests.conftest import require_service
 
-from .conftest import SUPPORT, EmailDesk, mail
+from .conftest import SUPPORT, Dovecot, EmailDesk, SmtpSink, email_desk, mail
 
 COMPLAINT_ZH = "我买的电水壶用了两天就坏了，订单号20261103558712，要求退货退款。"
-
-
-async def _ticketed(desk: EmailDesk, count: int) -> list[dict]:
-    messages = await desk.wait_messages(count)
-    return messages
 
 
 async def test_a_complaint_opens_a_ticket_and_is_acknowledged_in_its_thread(
@@ -55,7 +51,8 @@ async def test_the_customers_reply_to_the_acknowledgement_lands_on_the_ticket(
     (first,) = await desk.wait_messages(1)
     (ack,) = await desk.sink.wait_for(1)
     reply = mail(
-        "还有，包装也是破的。\n\n2026年11月23日 10:05，客服 <support@shop.test> 写道：\n> 您的投诉已收到",
+        "还有，包装也是破的。\n\n"
+        "2026年11月23日 10:05，客服 <support@shop.test> 写道：\n> 您的投诉已收到",
         subject="换了一个主题",  # a reply that changes the subject still threads
         headers={"In-Reply-To": ack["Message-ID"], "References": ack["References"]},
     )
@@ -73,7 +70,10 @@ async def test_outlook_rewriting_in_reply_to_still_threads_by_references(
     reply = mail(
         "包装也是破的。",
         subject="RE: 电水壶",
-        headers={"In-Reply-To": "<rewritten-by-outlook@example.cn>", "References": ack["References"]},
+        headers={
+            "In-Reply-To": "<rewritten-by-outlook@example.cn>",
+            "References": ack["References"],
+        },
     )
     await desk.append(reply)
     messages = await desk.wait_messages(2)
@@ -158,25 +158,19 @@ async def test_every_mail_of_the_cpython_email_corpus_is_stored_and_the_gateway_
 
 
 async def test_an_oversize_attachment_keeps_its_metadata_with_a_note(
-    data_dir: Path, dovecot, smtp_sink
+    data_dir: Path, dovecot: Dovecot, smtp_sink: SmtpSink
 ) -> None:
-    from .conftest import email_desk
-
     raw = (
         b"From: a@example.cn\r\nTo: support@shop.test\r\nSubject: photo\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe kettle is broken, see photo.\r\n"
         b"--b\r\nContent-Type: image/jpeg; name=big.jpg\r\nContent-Disposition: attachment;"
         b" filename=big.jpg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        + __import__("base64").encodebytes(b"x" * 4096)
+        + base64.encodebytes(b"x" * 4096)
         + b"\r\n--b--\r\n"
     )
     async with email_desk(data_dir, dovecot, smtp_sink, email_attachment_max_bytes=1000) as desk:
         await desk.append(raw)
         (stored,) = await desk.wait_messages(1)
     assert any("big.jpg" in note and "limit" in note for note in stored["notes"])
-    assert not (data_dir / "attachments").exists() or not any((data_dir / "attachments").iterdir())
-
-
-async def _unused() -> None:  # pragma: no cover
-    await eventually(lambda: None)
+    assert not any((data_dir / "attachments").glob("*"))

@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("id", _ID, autoincrement=True, nullable=False),
         sa.Column("message_id", sa.String(length=500), nullable=False),
         sa.Column("direction", sa.String(length=3), nullable=False),
-        sa.Column("gateway_message_id", _ID, nullable=True),
+        sa.Column("external_id", sa.String(length=255), nullable=True),
         sa.Column("outbox_id", _ID, nullable=True),
         sa.Column("root", sa.String(length=500), nullable=False),
         sa.Column("conversation_key", sa.String(length=255), nullable=False),
@@ -35,17 +35,10 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["gateway_message_id"],
-            ["messages.id"],
-            name=op.f("fk_email_messages_gateway_message_id_messages"),
-        ),
-        sa.ForeignKeyConstraint(
             ["outbox_id"], ["outbox.id"], name=op.f("fk_email_messages_outbox_id_outbox")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_email_messages")),
-        sa.UniqueConstraint(
-            "gateway_message_id", name=op.f("uq_email_messages_gateway_message_id")
-        ),
+        sa.UniqueConstraint("external_id", name=op.f("uq_email_messages_external_id")),
         sa.UniqueConstraint("outbox_id", name=op.f("uq_email_messages_outbox_id")),
     )
     op.create_index("ix_email_messages_message_id", "email_messages", ["message_id"])
