@@ -60,13 +60,18 @@ def release_lease(conn: Connection, mailbox: str, holder: str) -> None:
     )
 
 
-def holds_lease(conn: Connection, mailbox: str, holder: str, now: datetime) -> bool:
-    row = conn.execute(
-        sa.select(email_leases.c.holder, email_leases.c.expires_at).where(
-            email_leases.c.mailbox == mailbox
+def renew_lease(conn: Connection, mailbox: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Extends a lease this holder still has; False if it ran out or another took it."""
+    renewed = conn.execute(
+        sa.update(email_leases)
+        .where(
+            email_leases.c.mailbox == mailbox,
+            email_leases.c.holder == holder,
+            email_leases.c.expires_at > now,
         )
-    ).first()
-    return row is not None and row.holder == holder and row.expires_at > now
+        .values(expires_at=now + ttl)
+    )
+    return bool(renewed.rowcount)
 
 
 def load_checkpoint(conn: Connection, mailbox: str) -> Checkpoint | None:

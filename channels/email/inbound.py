@@ -31,7 +31,7 @@ from . import checkpoint as cp
 from . import threads
 from .files import store_attachments, store_raw
 from .imap_reader import MailboxSession
-from .mime import ParsedMail, parse_mail
+from .mime import ParsedMail, parse_mail, unreadable_mail
 from .noise import suppression_reasons
 from .quoting import new_text
 from .url import ImapUrl
@@ -150,8 +150,13 @@ class EmailInput:
         await self._db.write(self._advance, uidvalidity, uid)
 
     def _keep(self, raw: bytes) -> Kept:
-        """Parses the mail and keeps its files; runs off the event loop (a big mail is slow)."""
-        mail = parse_mail(raw)
+        """Parses the mail and keeps its files; runs off the event loop (a big mail is slow).
+        A mail the parser cannot read at all is kept raw with a note: never a stuck reader."""
+        try:
+            mail = parse_mail(raw)
+        except Exception as exc:
+            log.exception("unreadable mail kept raw")
+            mail = unreadable_mail(f"unreadable mail ({type(exc).__name__}): kept raw only")
         data_dir = self._settings.data_dir
         attachments, notes = store_attachments(
             data_dir, mail.attachments, self._settings.email_attachment_max_bytes
@@ -171,7 +176,10 @@ class EmailInput:
         """The message to store, its thread recorded in the Message-ID map; None for a mail
         already stored under an earlier UIDVALIDITY (the server renumbered the mailbox: not
         a new delivery)."""
-        mail, address = kept.mail, kept.mail.sender_address or NO_SENDER
+        mail = kept.mail
+        # Within the core columns' sizes: a value PostgreSQL refuses would stop the reader.
+        address = (mail.sender_address or NO_SENDER)[:255]
+        name = mail.sender_name[:200] if mail.sender_name else None
         reasons = suppression_reasons(mail, self._own_address)
         seen = threads.duplicate_of(conn, kept.message_id, kept.content_hash, external_id)
         if seen is not None:
@@ -196,7 +204,7 @@ class EmailInput:
                 message_id=kept.message_id,
                 thread=thread,
                 address=address,
-                reply_to=mail.reply_to,
+                reply_to=mail.reply_to[:320] if mail.reply_to else None,
                 subject=mail.subject,
                 references=mail.references,
                 content_hash=kept.content_hash,
@@ -213,7 +221,7 @@ class EmailInput:
             channel="email",
             external_id=external_id,
             conversation_key=thread.conversation_key,
-            sender=Sender(id=address, name=mail.sender_name, email=mail.sender_address),
+            sender=Sender(id=address, name=name, email=address if mail.sender_address else None),
             text=new_text(mail.text),
             received_at=arrived or self._context.clock(),
             attachments=kept.attachments,
@@ -224,9 +232,10 @@ class EmailInput:
         )
 
     def _advance(self, conn: Connection, uidvalidity: int, uid: int) -> None:
-        """Moves the checkpoint past `uid`, only while this reader holds the lease."""
+        """Moves the checkpoint past `uid`, only while this reader holds the lease (renewed
+        here, so a long catch-up keeps it)."""
         now = self._context.clock()
-        if not cp.holds_lease(conn, self._url.key, self._holder, now):
+        if not cp.renew_lease(conn, self._url.key, self._holder, now, self._lease):
             raise LeaseLost(self._url.key)
         cp.save_checkpoint(conn, self._url.key, cp.Checkpoint(uidvalidity, uid), now)
 

@@ -23,7 +23,7 @@ import nh3
 
 from .charsets import decode
 
-MSGID = re.compile(r"<[^<>\s]+>")
+MSGID = re.compile(r"<[^<>\s]{1,400}>")  # longer ones are junk, and too long to index
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6]|table|pre)>")
 # An innermost <blockquote>: the quoted earlier mail in an HTML reply, kept out of the text.
@@ -98,6 +98,25 @@ def parse_mail(raw: bytes) -> ParsedMail:
         html=safe_html,
         attachments=attachments,
         notes=notes,
+    )
+
+
+def unreadable_mail(note: str) -> ParsedMail:
+    """Stands in for a mail the parser failed on, so it is still stored (raw) and noted."""
+    return ParsedMail(
+        None,
+        [],
+        [],
+        "",
+        None,
+        None,
+        None,
+        None,
+        "application/octet-stream",
+        {},
+        "",
+        None,
+        notes=[note],
     )
 
 

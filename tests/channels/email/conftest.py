@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -99,13 +99,17 @@ class Dovecot:
                 client.append(mailbox, raw)
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
-    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    require_service(
-        os.path.exists(binary), "Dovecot is not installed (apt-get install dovecot-imapd)"
-    )
-    # Not under pytest's tmp_path: Dovecot's processes run as nobody and must traverse it.
+def dovecot_binary() -> str | None:
+    found = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    return found if os.path.exists(found) else None
+
+
+@contextmanager
+def dovecot_server(binary: str) -> Iterator[Dovecot]:
+    """Dovecot in the foreground on a free loopback port, with one user; stopped at the end.
+
+    Its files are not under pytest's tmp_path: Dovecot's processes run as nobody and must
+    traverse the directory."""
     directory = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
     directory.chmod(0o755)
     for sub in ("run", "state", "mail"):
@@ -114,22 +118,32 @@ def dovecot() -> Iterator[Dovecot]:
     (directory / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     port = free_port()
     (directory / "dovecot.conf").write_text(DOVECOT_CONF.format(d=directory, port=port))
-    proc = subprocess.Popen(
-        [binary, "-F", "-c", str(directory / "dovecot.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=open(directory / "stderr.log", "wb"),
-    )
-    deadline = time.monotonic() + 10
-    while not port_open("127.0.0.1", port):
-        assert proc.poll() is None, (directory / "stderr.log").read_text()
-        assert time.monotonic() < deadline, "Dovecot did not open its port"
-        time.sleep(0.05)
+    with open(directory / "stderr.log", "wb") as stderr:
+        proc = subprocess.Popen(
+            [binary, "-F", "-c", str(directory / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", port):
+            assert proc.poll() is None, (directory / "stderr.log").read_text()
+            assert time.monotonic() < deadline, "Dovecot did not open its port"
+            time.sleep(0.05)
         yield Dovecot(port)
     finally:
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    binary = dovecot_binary()
+    require_service(binary is not None, "Dovecot is not installed (apt-get install dovecot-imapd)")
+    assert binary is not None
+    with dovecot_server(binary) as server:
+        yield server
 
 
 @dataclass

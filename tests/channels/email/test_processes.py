@@ -59,7 +59,7 @@ def _state(conn: Connection) -> tuple[list[Any], dict[int, int]]:
 async def test_sigkill_during_a_fetch_loses_and_duplicates_nothing(
     data_dir: Path, dovecot: Dovecot, smtp_sink: SmtpSink
 ) -> None:
-    total = 120
+    total = 60
     mailbox = dovecot.new_mailbox()
     await asyncio.to_thread(dovecot.append, mailbox, *_complaints(total))
     env = {

@@ -174,3 +174,25 @@ async def test_an_oversize_attachment_keeps_its_metadata_with_a_note(
         (stored,) = await desk.wait_messages(1)
     assert any("big.jpg" in note and "limit" in note for note in stored["notes"])
     assert not any((data_dir / "attachments").glob("*"))
+
+
+async def test_a_uidvalidity_change_rereads_the_mailbox_without_duplicates(
+    desk: EmailDesk,
+) -> None:
+    first = mail(COMPLAINT_ZH, message_id="<before-renumbering@example.cn>")
+    await desk.append(first)
+    await desk.wait_messages(1)
+    await desk.sink.wait_for(1)
+
+    def renumber() -> None:  # a folder deleted and made again gets a new UIDVALIDITY
+        with desk.dovecot.client() as client:
+            client.delete_folder(desk.mailbox)
+            client.create_folder(desk.mailbox)
+
+    await asyncio.to_thread(renumber)
+    await desk.append(first, mail("另一个订单20261103558799也没有送到。", sender="li@example.cn"))
+    messages = await desk.wait_messages(2)
+    await asyncio.sleep(1.5)  # the re-read is done by the time the new mail is stored
+    assert len(await desk.messages()) == 2
+    assert messages[0]["external_id"].split(":")[0] != messages[1]["external_id"].split(":")[0]
+    assert len(desk.sink.mails) == 2
