@@ -130,24 +130,19 @@ class EmailInput:
         for start in range(0, len(uids), batch_size):
             batch = uids[start : start + batch_size]
             fetched = await self._imap(self._session.fetch, batch)
-            for uid in batch:
-                if uid in fetched:
-                    await self.ingest(uidvalidity, uid, *fetched[uid])
-                else:  # expunged meanwhile: nothing to store
-                    await self._db.write(self._advance, uidvalidity, uid)
+            kept = await asyncio.to_thread(self._keep_all, fetched)
+            # One write records the threads of the whole batch, in UID order, so a reply
+            # finds the mail it answers even when both came in the same batch.
+            found = await self._db.write(self._normalise_all, uidvalidity, sorted(kept))
+            for message in found:
+                await self._context.intake.accept(message)
+            # Expunged UIDs (asked for, not fetched) are passed over with the rest.
+            await self._db.write(self._advance, uidvalidity, batch[-1])
 
-    async def ingest(
-        self, uidvalidity: int, uid: int, raw: bytes, arrived: datetime | None
-    ) -> None:
-        """Records the mail's thread, stores it, and only then moves the checkpoint."""
-        external_id = f"{uidvalidity}:{uid}"
-        kept = await asyncio.to_thread(self._keep, raw)
-        message = await self._db.write(self._normalise, kept, external_id, arrived)
-        if message is None:
-            log.info("mail %s was stored before the UIDVALIDITY change: skipped", external_id)
-        else:
-            await self._context.intake.accept(message)
-        await self._db.write(self._advance, uidvalidity, uid)
+    def _keep_all(
+        self, fetched: dict[int, tuple[bytes, datetime | None]]
+    ) -> list[tuple[int, Kept, datetime | None]]:
+        return [(uid, self._keep(raw), arrived) for uid, (raw, arrived) in fetched.items()]
 
     def _keep(self, raw: bytes) -> Kept:
         """Parses the mail and keeps its files; runs off the event loop (a big mail is slow).
@@ -170,6 +165,23 @@ class EmailInput:
         raw_ref = store_raw(data_dir, raw)
         return Kept(mail, message_id, raw_ref, digest.hexdigest(), tuple(attachments))
 
+    def _normalise_all(
+        self,
+        conn: Connection,
+        uidvalidity: int,
+        batch: list[tuple[int, Kept, datetime | None]],
+    ) -> list[InboundMessage]:
+        found = []
+        for uid, kept, arrived in batch:
+            message = self._normalise(conn, kept, f"{uidvalidity}:{uid}", arrived)
+            if message is None:
+                log.info(
+                    "mail %s:%s was stored before a UIDVALIDITY change: skipped", uidvalidity, uid
+                )
+            else:
+                found.append(message)
+        return found
+
     def _normalise(
         self, conn: Connection, kept: Kept, external_id: str, arrived: datetime | None
     ) -> InboundMessage | None:
@@ -183,10 +195,9 @@ class EmailInput:
         reasons = suppression_reasons(mail, self._own_address)
         seen = threads.duplicate_of(conn, kept.message_id, kept.content_hash, external_id)
         if seen is not None:
-            seen_id, seen_external_id = seen
-            if seen_external_id.split(":")[0] != external_id.split(":")[0]:
+            if seen.split(":")[0] != external_id.split(":")[0]:
                 return None
-            reasons.append(f"duplicate of message {seen_id} (same Message-ID and content)")
+            reasons.append(f"duplicate of mail {seen} (same Message-ID and content)")
         thread = threads.recorded_thread(conn, external_id)
         if thread is None:
             thread = threads.resolve_thread(

@@ -112,26 +112,19 @@ def recorded_thread(conn: Connection, external_id: str) -> Thread | None:
 
 def duplicate_of(
     conn: Connection, message_id: str, content_hash: str, external_id: str
-) -> tuple[int, str] | None:
-    """Another stored message (id, external id) with this Message-ID and the same content."""
-    found = conn.execute(
-        sa.select(messages.c.id, messages.c.external_id)
-        .join(
-            email_messages,
-            sa.and_(
-                email_messages.c.external_id == messages.c.external_id,
-                messages.c.channel == "email",
-            ),
-        )
+) -> str | None:
+    """The external id of another mail read with this Message-ID and the same content."""
+    return conn.scalar(
+        sa.select(email_messages.c.external_id)
         .where(
             email_messages.c.message_id == message_id,
             email_messages.c.content_hash == content_hash,
+            email_messages.c.direction == "in",
             email_messages.c.external_id != external_id,
         )
-        .order_by(messages.c.id)
+        .order_by(email_messages.c.id)
         .limit(1)
-    ).first()
-    return (int(found.id), str(found.external_id)) if found is not None else None
+    )
 
 
 def record_inbound(

@@ -152,14 +152,17 @@ class SmtpSink:
 
     port: int = field(default_factory=free_port)
     mails: list[EmailMessage] = field(default_factory=list)
+    answer: str = "250 OK"  # what it says to DATA; a 4xx or 5xx refuses the mail
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self.answer.startswith("2"):
+            return self.answer
         mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.mails.append(mail)  # type: ignore[arg-type]
-        return "250 OK"
+        return self.answer
 
     def start(self) -> None:
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
