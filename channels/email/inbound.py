@@ -134,8 +134,10 @@ class EmailInput:
             # One write records the threads of the whole batch, in UID order, so a reply
             # finds the mail it answers even when both came in the same batch.
             found = await self._db.write(self._normalise_all, uidvalidity, sorted(kept))
-            for message in found:
-                await self._context.intake.accept(message)
+            # Stored together: the pipeline then takes them in batches, not one by one.
+            # (Order within the batch does not matter: a reply and the mail it answers share
+            # a conversation, so whichever comes first opens the ticket the other joins.)
+            await asyncio.gather(*(self._context.intake.accept(m) for m in found))
             # Expunged UIDs (asked for, not fetched) are passed over with the rest.
             await self._db.write(self._advance, uidvalidity, batch[-1])
 

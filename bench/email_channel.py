@@ -2,7 +2,7 @@
 SQLite, from a Dovecot mailbox filled beforehand, against a bare imapclient fetch of the same
 mailbox in the same run; acknowledgement latency from APPEND to the SMTP peer's receipt.
 
-    python bench/email.py [--mails 2000] [--singles 50] [--models PATH]
+    python bench/email_channel.py [--mails 2000] [--singles 50] [--models PATH]
 
 Needs Dovecot (apt-get install dovecot-imapd). Prints one line per figure. Run it by hand;
 nothing here is a test.
@@ -10,27 +10,23 @@ nothing here is a test.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import shutil
+import sqlite3
 import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
 from pathlib import Path
 
-# This file is named email.py: its folder must not be on the path, or it hides the stdlib's
-# `email` package from everything imported below.
+import aiohttp
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+from _harness import peak_rss_mb, percentile  # noqa: E402
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import shutil  # noqa: E402
-import sqlite3  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import datetime  # noqa: E402
-
-import aiohttp  # noqa: E402
-
-from bench._harness import peak_rss_mb, percentile  # noqa: E402
 from tests.channels.email.conftest import (  # noqa: E402
     SUPPORT,
     Dovecot,
