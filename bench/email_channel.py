@@ -24,7 +24,8 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+# The project first: bench/nlu.py would hide the `nlu` package the gateway imports.
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from _harness import peak_rss_mb, percentile  # noqa: E402
 
 from tests.channels.email.conftest import (  # noqa: E402

@@ -133,7 +133,9 @@ class EmailInput:
             kept = await asyncio.to_thread(self._keep_all, fetched)
             # One write records the threads of the whole batch, in UID order, so a reply
             # finds the mail it answers even when both came in the same batch.
-            found = await self._db.write(self._normalise_all, uidvalidity, sorted(kept))
+            found = await self._db.write(
+                self._normalise_all, uidvalidity, sorted(kept, key=lambda k: k[0])
+            )
             # Stored together: the pipeline then takes them in batches, not one by one.
             # (Order within the batch does not matter: a reply and the mail it answers share
             # a conversation, so whichever comes first opens the ticket the other joins.)
