@@ -34,9 +34,16 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
 
+    # email channel: on when the IMAP URL is set (channels/email/url.py parses the URLs).
     email_imap_url: str | None = None
     email_smtp_url: str | None = None
     email_from: str | None = None
+    email_poll_seconds: float = Field(default=30.0, gt=0)  # without IDLE; also IDLE's re-check
+    email_reconnect_max_seconds: float = Field(default=60.0, gt=0)
+    email_lease_seconds: float = Field(default=60.0, gt=0)  # one reader per mailbox
+    email_fetch_batch: int = Field(default=50, ge=1, le=1000)
+    email_timeout_seconds: float = Field(default=30.0, gt=0)  # IMAP and SMTP network timeouts
+    email_attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=0)
 
     # telegram channel
     # The token and the secret never appear in a repr (and so in no log line).

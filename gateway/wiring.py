@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import channels.api
+import channels.email
 import channels.telegram
 import channels.web_chat
 import handoff
@@ -21,6 +22,7 @@ ChannelSetup = Callable[[ChannelContext, ChannelSet], None]
 
 CHANNEL_SETUPS: tuple[ChannelSetup, ...] = (
     channels.api.setup,
+    channels.email.setup,
     channels.web_chat.setup,
     channels.telegram.setup,
 )

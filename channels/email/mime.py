@@ -1,0 +1,214 @@
+"""One raw mail → its parts as the gateway needs them: headers decoded, text, sanitised HTML,
+attachments and notes on whatever had to be guessed.
+
+The standard library's modern policy parses the structure. Header values and text bodies are
+decoded here from their raw bytes instead of by the policy, because the policy trusts the
+declared charset (a GB2312 label over GBK text loses characters) and this must never raise:
+a broken mail is stored with notes, never dropped.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+import nh3
+
+from .charsets import decode
+
+MSGID = re.compile(r"<[^<>\s]{1,400}>")  # longer ones are junk, and too long to index
+_FOLD = re.compile(r"\r?\n[ \t]+")
+_BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6]|table|pre)>")
+# An innermost <blockquote>: the quoted earlier mail in an HTML reply, kept out of the text.
+_BLOCKQUOTE = re.compile(r"(?is)<blockquote\b(?:(?!<blockquote\b).)*?</blockquote>")
+
+
+@dataclass(frozen=True, slots=True)
+class RawAttachment:
+    filename: str | None
+    content_type: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class ParsedMail:
+    message_id: str | None
+    in_reply_to: list[str]
+    references: list[str]
+    subject: str
+    sender_name: str | None
+    sender_address: str | None  # lower case
+    reply_to: str | None
+    date: datetime | None
+    content_type: str
+    headers: dict[str, str]  # lower-case name → first value, decoded
+    text: str  # the whole plain text, quotes and signature still in it
+    html: str | None  # sanitised
+    attachments: list[RawAttachment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parses a mail; never raises for bad input (what it could not read is in `notes`)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    notes: list[str] = []
+    headers: dict[str, str] = {}
+    raw_headers: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if key not in raw_headers:
+            raw_headers[key] = _unfold(str(value))
+            headers[key] = decode_header_value(raw_headers[key], name, notes)
+    name, address = _first_address(raw_headers.get("from", ""))
+    _, reply_to = _first_address(raw_headers.get("reply-to", ""))
+    message_ids = MSGID.findall(raw_headers.get("message-id", ""))
+    plain, html_part = _body_parts(msg, notes)
+    text = _part_text(plain, "text body", notes) if plain is not None else ""
+    html = _part_text(html_part, "HTML body", notes) if html_part is not None else None
+    safe_html = nh3.clean(html) if html else None
+    if not text.strip() and safe_html:
+        text = html_to_text(safe_html)
+    attachments = [
+        RawAttachment(_filename(part), part.get_content_type(), _payload(part))
+        for part in _leaves(msg)
+        if part is not plain and part is not html_part
+    ]
+    defects = sorted({type(d).__name__ for part in msg.walk() for d in part.defects})
+    if defects:
+        notes.append("MIME defects: " + ", ".join(defects))
+    return ParsedMail(
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=MSGID.findall(raw_headers.get("in-reply-to", "")),
+        references=MSGID.findall(raw_headers.get("references", "")),
+        subject=headers.get("subject", ""),
+        sender_name=decode_header_value(name, "From", notes) if name else None,
+        sender_address=address.lower() if address else None,
+        reply_to=reply_to.lower() if reply_to else None,
+        date=_date(raw_headers.get("date")),
+        content_type=msg.get_content_type(),
+        headers=headers,
+        text=text,
+        html=safe_html,
+        attachments=attachments,
+        notes=notes,
+    )
+
+
+def unreadable_mail(note: str) -> ParsedMail:
+    """Stands in for a mail the parser failed on, so it is still stored (raw) and noted."""
+    return ParsedMail(
+        None,
+        [],
+        [],
+        "",
+        None,
+        None,
+        None,
+        None,
+        "application/octet-stream",
+        {},
+        "",
+        None,
+        notes=[note],
+    )
+
+
+def decode_header_value(raw: str, name: str, notes: list[str]) -> str:
+    """Decodes encoded words (and raw 8-bit bytes) with the same charset rules as bodies."""
+    try:
+        chunks = email.header.decode_header(raw)
+    except Exception:  # a broken encoded word: keep the raw text
+        notes.append(f"{name} header: broken encoded word kept as it was")
+        return raw
+    parts: list[str] = []
+    for chunk, charset in chunks:
+        data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8", "surrogateescape")
+        text, more = decode(data, charset, f"{name} header")
+        parts.append(text)
+        notes.extend(more)
+    decoded = "".join(parts).strip()
+    if raw.strip() and not decoded:  # e.g. an encoded word of nothing but bad base64
+        notes.append(f"{name} header: undecodable, kept as it was")
+        return raw
+    return decoded
+
+
+def html_to_text(safe_html: str) -> str:
+    """Plain text from sanitised HTML, for the NLU; quoted earlier mail (blockquotes) left out."""
+    previous = None
+    while previous != safe_html:
+        previous, safe_html = safe_html, _BLOCKQUOTE.sub("", safe_html)
+    text = nh3.clean(_BLOCK_END.sub("\n", safe_html), tags=set())
+    text = html_lib.unescape(text).replace("\xa0", " ")
+    return re.sub(r"\n\s*\n\s*\n+", "\n\n", text).strip()
+
+
+def _unfold(value: str) -> str:
+    return _FOLD.sub(" ", value).strip()
+
+
+def _first_address(raw: str) -> tuple[str, str]:
+    try:
+        pairs = getaddresses([raw])
+    except Exception:
+        return "", ""
+    for name, address in pairs:
+        if "@" in address:
+            return name, address
+    return "", ""
+
+
+def _date(raw: str | None) -> datetime | None:
+    try:
+        return parsedate_to_datetime(raw) if raw else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _body_parts(msg: EmailMessage, notes: list[str]) -> tuple[Message | None, Message | None]:
+    try:
+        return msg.get_body(("plain",)), msg.get_body(("html",))
+    except Exception:
+        notes.append("message structure unreadable: the whole mail is kept as an attachment")
+        return None, None
+
+
+def _part_text(part: Message, where: str, notes: list[str]) -> str:
+    text, more = decode(_payload(part), part.get_content_charset(), where)
+    notes.extend(more)
+    return text.replace("\r\n", "\n")
+
+
+def _leaves(part: Message) -> list[Message]:
+    children = part.get_payload()
+    if part.get_content_maintype() == "multipart" and isinstance(children, list):
+        return [leaf for child in children if isinstance(child, Message) for leaf in _leaves(child)]
+    return [part]
+
+
+def _payload(part: Message) -> bytes:
+    """The part's decoded bytes; an attached mail as its own bytes. Never raises."""
+    try:
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            return payload
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            return bytes(inner[0].as_bytes())
+        return str(inner).encode("utf-8", "surrogateescape")
+    except Exception:
+        return part.as_bytes()
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        return part.get_filename()
+    except Exception:
+        return None

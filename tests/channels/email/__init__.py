@@ -1,0 +1,1 @@
+"""The email channel against Dovecot (IMAP) and aiosmtpd (SMTP)."""
