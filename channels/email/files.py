@@ -1,29 +1,14 @@
-"""The data dir's content-addressed stores: attachments by SHA-256, raw mails for audit.
-
-Files are named by their hash and written through a temporary name, so a re-read after a
-crash or a second mail with the same attachment writes nothing new and no reader ever sees
-half a file.
-"""
+"""A mail's attachments and its raw original, in the data dir's content-addressed store."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
+from gateway.blobs import store_attachment, store_blob
 from gateway.messages import Attachment
 
 from .mime import RawAttachment
-
-
-def store_blob(directory: Path, name: str, data: bytes) -> None:
-    target = directory / name
-    if target.exists():
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".{name}.{os.getpid()}.tmp"
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
 
 
 def store_raw(data_dir: Path, raw: bytes) -> str:
@@ -40,12 +25,12 @@ def store_attachments(
     only, noted (never dropped silently). Returns the attachments and the notes."""
     stored, notes = [], []
     for part in parts:
-        digest = hashlib.sha256(part.data).hexdigest()
         note = None
         if len(part.data) > max_bytes:
+            digest = hashlib.sha256(part.data).hexdigest()
             note = f"over the {max_bytes}-byte attachment limit: not stored"
             notes.append(f"attachment {part.filename or part.content_type}: {note}")
         else:
-            store_blob(data_dir / "attachments", digest, part.data)
+            digest = store_attachment(data_dir, part.data)
         stored.append(Attachment(part.filename, part.content_type, len(part.data), digest, note))
     return stored, notes

@@ -48,7 +48,7 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
     inbound = TelegramInbound(
         bot,
         context.intake,
-        AttachmentFetcher(bot, settings.data_dir / "attachments"),
+        AttachmentFetcher(bot, settings.data_dir),
         context.clock,
     )
     channels.add_output(NAME, TelegramOutput(bot))

@@ -8,11 +8,8 @@ on the attachment, never a reason to lose the message it came with.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 
+from gateway.blobs import store_attachment
 from gateway.messages import Attachment
 
 from .bot import redact
@@ -43,9 +41,9 @@ class FileRef:
 
 
 class AttachmentFetcher:
-    def __init__(self, bot: Bot, folder: Path) -> None:
+    def __init__(self, bot: Bot, data_dir: Path) -> None:
         self._bot = bot
-        self._folder = folder
+        self._data_dir = data_dir
 
     async def fetch(self, ref: FileRef) -> Attachment:
         """The attachment with its hash and size, or with a note saying why it has none."""
@@ -60,7 +58,7 @@ class AttachmentFetcher:
                 file.file_path, destination=buffer, timeout=DOWNLOAD_TIMEOUT_SECONDS
             )
             data = buffer.getvalue()
-            digest = await asyncio.to_thread(self._keep, data)
+            digest = await asyncio.to_thread(store_attachment, self._data_dir, data)
         except (
             TelegramAPIError,
             ClientDecodeError,
@@ -72,22 +70,6 @@ class AttachmentFetcher:
             log.warning("telegram file %s not fetched: %s", ref.file_id, reason)
             return self._unfetched(ref, reason)
         return Attachment(ref.filename, ref.content_type, len(data), digest)
-
-    def _keep(self, data: bytes) -> str:
-        """Writes the bytes under their hash (atomically: a crash leaves no half file)."""
-        digest = hashlib.sha256(data).hexdigest()
-        target = self._folder / digest
-        if not target.exists():
-            self._folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._folder, prefix=".part-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return digest
 
     @staticmethod
     def _unfetched(ref: FileRef, reason: str) -> Attachment:
