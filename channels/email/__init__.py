@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from gateway.channels import ChannelContext, ChannelSet
 
-from .inbound import EmailInput
-from .outbound import EmailOutput
-from .url import parse_from, parse_imap_url, parse_smtp_url
-
 NAME = "email"
 
 
@@ -20,6 +16,11 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
     settings = context.settings
     if not settings.email_imap_url and not settings.email_smtp_url:
         return
+    # The mail libraries take tens of MB once imported: load them only where mail is on.
+    from .inbound import EmailInput
+    from .outbound import EmailOutput
+    from .url import parse_from, parse_imap_url, parse_smtp_url
+
     sender = parse_from(settings.email_from)
     if settings.email_imap_url:
         reader = EmailInput(context, parse_imap_url(settings.email_imap_url), sender.addr_spec)
