@@ -21,7 +21,7 @@ from gateway.store.staff import StaffMember, staff_for_token
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
-from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.middlewares import STAFF, bearer_token, requires_role
 from handoff import notify, routing
 from handoff.keys import DESK
 
@@ -102,8 +102,7 @@ async def run_hub(app: web.Application) -> AsyncIterator[None]:
 async def staff_socket(request: web.Request) -> web.StreamResponse:
     """Pushes notifications as JSON frames. Browsers cannot set headers on a websocket, so
     the token may come as `?token=` as well as `Authorization: Bearer`."""
-    header = request.headers.get("Authorization", "")
-    token = header.partition(" ")[2].strip() or request.query.get("token", "")
+    token = bearer_token(request) or request.query.get("token", "")
     member = await request.app[DATABASE].read(staff_for_token, token) if token else None
     if member is None:
         raise ApiError(401, "unauthorized", "send a staff token")

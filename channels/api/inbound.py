@@ -11,6 +11,7 @@ from gateway.channels import ChannelContext
 from gateway.messages import CHANNELS, InboundMessage, Sender
 from gateway.store.staff import staff_for_token
 from gateway.web.body import query_float, read_json
+from gateway.web.middlewares import bearer_token
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
 MAX_WAIT_SECONDS = 60.0
@@ -74,10 +75,10 @@ class ApiInput:
     async def _entered_by_staff(self, request: web.Request) -> bool:
         """A complaint staff typed in (a phone call, a walk-in) carries contact details they
         checked with the customer: those count as verified."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(request)
+        if token is None:
             return False
-        return await self._database.read(staff_for_token, token.strip()) is not None
+        return await self._database.read(staff_for_token, token) is not None
 
 
 def _to_inbound(body: MessageIn, *, verified: bool) -> InboundMessage:

@@ -54,16 +54,22 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(500, "internal_error", "internal error; it has been logged")
 
 
+def bearer_token(request: web.Request) -> str | None:
+    """The token of an `Authorization: Bearer TOKEN` header, if the request has one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     roles: frozenset[str] | None = getattr(handler, _ROLES_ATTR, None)
     if roles is None:
         return await handler(request)
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request)
+    if token is None:
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-    member = await request.app[DATABASE].read(staff_for_token, token.strip())
+    member = await request.app[DATABASE].read(staff_for_token, token)
     if member is None:
         raise ApiError(401, "unauthorized", "unknown or disabled token")
     if member.role not in roles:
