@@ -24,6 +24,7 @@ from handoff.notify import agent_audience, alert_supervisors, notify
 from handoff.numbering import next_ticket_number
 from handoff.policy import Policy
 from handoff.policy_store import PolicyCache
+from handoff.survey_answers import parse_survey_answer
 
 SYSTEM_ACTOR = "system"
 
@@ -223,13 +224,15 @@ class TicketDesk:
     def answer_survey(
         self, conn: Connection, conversation_id: int, message_id: int, text: str, now: datetime
     ) -> SurveyAnswerOutcome | None:
+        # Most messages are no survey answer: tell from the text before asking the database.
+        answer = parse_survey_answer(text)
+        if answer is None:
+            return None
         policy, calendar = self.policy(conn)
         survey = surveys.open_survey(conn, conversation_id, policy, now)
         if survey is None:
             return None
-        answer = surveys.record_answer(conn, survey, text, message_id, now)
-        if answer is None:
-            return None
+        surveys.record_answer(conn, survey, answer, message_id, now)
         ticket = lifecycle.load_ticket_by_id(conn, survey.ticket_id)
         reopened = not answer.satisfied and ticket.status in ("resolved", "closed")
         if reopened:

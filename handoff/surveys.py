@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from gateway.db.schema import surveys, tickets
 from gateway.store import conversations, ledger, outbox
 from handoff.policy import Policy
-from handoff.survey_answers import SurveyAnswer, parse_survey_answer
+from handoff.survey_answers import SurveyAnswer
 from nlu.replies import ReplyTemplates
 
 SCORES = ("1", "2", "3", "4", "5")
@@ -104,11 +104,8 @@ def open_survey(conn: Connection, conversation_id: int, policy: Policy, now: dat
 
 
 def record_answer(
-    conn: Connection, survey: Any, text: str, message_id: int, now: datetime
-) -> SurveyAnswer | None:
-    answer = parse_survey_answer(text)
-    if answer is None:
-        return None
+    conn: Connection, survey: Any, answer: SurveyAnswer, message_id: int, now: datetime
+) -> None:
     conn.execute(
         sa.update(surveys)
         .where(surveys.c.id == survey.id)
@@ -128,7 +125,6 @@ def record_answer(
         {"score": answer.score, "satisfied": answer.satisfied, "message_id": message_id},
         now,
     )
-    return answer
 
 
 def expire_unanswered(conn: Connection, policy: Policy, now: datetime) -> list[int]:
