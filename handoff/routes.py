@@ -3,6 +3,8 @@ take a chat from the bot and give it back."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
@@ -62,10 +64,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 @requires_role("agent", "supervisor")
 async def get_ticket(request: web.Request) -> web.Response:
     number = request.match_info["number"]
-    ticket = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
-    if ticket is None:
-        raise ApiError(404, "ticket_not_found", f"no ticket {number}")
-    return web.json_response(ticket)
+    return web.json_response(await _detail(request, number))
 
 
 @routes.post("/api/v1/tickets/{number}/status")
@@ -74,18 +73,12 @@ async def change_status(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StatusChange)
     desk = request.app[DESK]
-    try:
+    with _desk_errors(number):
         await request.app[DATABASE].write(
             lambda conn: desk.change_status(
                 conn, number, body.status, request[STAFF].name, request.app[CLOCK]()
             )
         )
-    except TicketNotFound:
-        raise ApiError(404, "ticket_not_found", f"no ticket {number}") from None
-    except UnknownStatus as exc:
-        raise ApiError(422, "unknown_status", str(exc)) from None
-    except IllegalTransition as exc:
-        raise ApiError(409, "illegal_transition", str(exc)) from None
     return web.json_response(await _detail(request, number))
 
 
@@ -95,7 +88,7 @@ async def reply(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StaffReply)
     desk, settings, outbox = request.app[DESK], request.app[SETTINGS], request.app[OUTBOX]
-    try:
+    with _desk_errors(number):
         message = await request.app[DATABASE].write(
             queue_staff_reply,
             desk,
@@ -106,8 +99,6 @@ async def reply(request: web.Request) -> web.Response:
             settings.zone,
             request.headers.get("Idempotency-Key"),
         )
-    except TicketNotFound:
-        raise ApiError(404, "ticket_not_found", f"no ticket {number}") from None
     outbox.wake()
     return web.json_response(message, status=201)
 
@@ -119,18 +110,34 @@ async def set_handler(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, Handler)
     desk = request.app[DESK]
-    try:
+    with _desk_errors(number):
         await request.app[DATABASE].write(
             lambda conn: desk.set_handler(
                 conn, number, body.handled_by, request[STAFF].name, request.app[CLOCK]()
             )
         )
-    except TicketNotFound:
-        raise ApiError(404, "ticket_not_found", f"no ticket {number}") from None
     return web.json_response(await _detail(request, number))
 
 
 async def _detail(request: web.Request, number: str) -> dict[str, Any]:
-    detail = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
-    assert detail is not None
-    return detail
+    ticket = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
+    if ticket is None:
+        raise _not_found(number)
+    return ticket
+
+
+@contextlib.contextmanager
+def _desk_errors(number: str) -> Iterator[None]:
+    """The desk's refusals as the API's errors."""
+    try:
+        yield
+    except TicketNotFound:
+        raise _not_found(number) from None
+    except UnknownStatus as exc:
+        raise ApiError(422, "unknown_status", str(exc)) from None
+    except IllegalTransition as exc:
+        raise ApiError(409, "illegal_transition", str(exc)) from None
+
+
+def _not_found(number: str) -> ApiError:
+    return ApiError(404, "ticket_not_found", f"no ticket {number}")
