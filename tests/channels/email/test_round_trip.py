@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import email
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,18 @@ async def test_a_complaint_opens_a_ticket_and_is_acknowledged_in_its_thread(
     assert stored["ticket"] in html
 
 
-async def test_the_customers_reply_to_the_acknowledgement_lands_on_the_ticket(
-    desk: EmailDesk,
-) -> None:
+async def _acknowledged_complaint(desk: EmailDesk) -> tuple[dict[str, Any], EmailMessage]:
+    """A complaint by mail, stored and ticketed, and the acknowledgement the customer got."""
     await desk.append(mail(COMPLAINT_ZH, subject="电水壶质量问题"))
     (first,) = await desk.wait_messages(1)
     (ack,) = await desk.sink.wait_for(1)
+    return first, ack
+
+
+async def test_the_customers_reply_to_the_acknowledgement_lands_on_the_ticket(
+    desk: EmailDesk,
+) -> None:
+    first, ack = await _acknowledged_complaint(desk)
     reply = mail(
         "还有，包装也是破的。\n\n"
         "2026年11月23日 10:05，客服 <support@shop.test> 写道：\n> 您的投诉已收到",
@@ -65,9 +72,7 @@ async def test_the_customers_reply_to_the_acknowledgement_lands_on_the_ticket(
 async def test_outlook_rewriting_in_reply_to_still_threads_by_references(
     desk: EmailDesk,
 ) -> None:
-    await desk.append(mail(COMPLAINT_ZH, subject="电水壶质量问题"))
-    (first,) = await desk.wait_messages(1)
-    (ack,) = await desk.sink.wait_for(1)
+    first, ack = await _acknowledged_complaint(desk)
     reply = mail(
         "包装也是破的。",
         subject="RE: 电水壶",
@@ -94,9 +99,7 @@ async def test_a_new_mail_with_the_ticket_number_in_its_subject_lands_on_the_tic
 async def test_replies_from_two_people_to_one_acknowledgement_do_not_merge(
     desk: EmailDesk,
 ) -> None:
-    await desk.append(mail(COMPLAINT_ZH, subject="电水壶质量问题"))
-    (first,) = await desk.wait_messages(1)
-    (ack,) = await desk.sink.wait_for(1)
+    first, ack = await _acknowledged_complaint(desk)
     forwarded_reply = mail(
         "我的快递也丢了，订单号20261103558799，一直没有送到。",
         sender="Li Na <li.na@example.cn>",
