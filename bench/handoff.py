@@ -43,9 +43,9 @@ from gateway.db.schema import (  # noqa: E402
     tickets,
 )
 from handoff import routing  # noqa: E402
-from handoff.deadlines import deadlines_for  # noqa: E402
-from handoff.policy import Policy  # noqa: E402
-from handoff.stats import period_stats  # noqa: E402
+from handoff.policy.deadlines import deadlines_for  # noqa: E402
+from handoff.policy.policy import Policy  # noqa: E402
+from handoff.policy.stats import period_stats  # noqa: E402
 from tests.conftest import fresh_postgres_database, port_open  # noqa: E402
 
 #: Berlin, so that the 30-day period crosses a daylight-saving change (the costlier case).

@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from gateway.channels import ChannelContext
-from handoff import admin_routes, console, routes, staff_console, stats_routes
 from handoff.desk import TicketDesk
+from handoff.jobs.monitor import HandoffMonitor
 from handoff.keys import DESK, MONITOR
-from handoff.monitor import HandoffMonitor
-from handoff.policy_file import PolicyFileWatcher
+from handoff.policy.policy_file import PolicyFileWatcher
+from handoff.web import admin_routes, console, routes, staff_console, stats_routes
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from typing import Any
 
 from gateway.db.engine import Database
 from gateway.settings import Settings
-from handoff.policy_store import PolicyError, read_policy_file, save_policy, stored_document
-from handoff.sales import SalesError, import_sales, parse_sales_csv
+from handoff.policy.policy_store import PolicyError, read_policy_file, save_policy, stored_document
+from handoff.policy.sales import SalesError, import_sales, parse_sales_csv
 
 #: Rows per transaction when importing sales: progress is shown after each.
 SALES_CHUNK = 1000

@@ -16,15 +16,15 @@ from gateway.db.schema import conversations, tickets
 from gateway.ports import SurveyAnswerOutcome, TicketRequest, TicketSummary
 from gateway.settings import Settings
 from gateway.store import ledger
-from handoff import lifecycle, routing, surveys
-from handoff.calendar import BusinessCalendar
-from handoff.deadlines import deadlines_for
-from handoff.lifecycle import OPEN_STATUSES
-from handoff.notify import agent_audience, alert_supervisors, notify
-from handoff.numbering import next_ticket_number
-from handoff.policy import Policy
-from handoff.policy_store import PolicyCache
-from handoff.survey_answers import parse_survey_answer
+from handoff.policy import lifecycle, routing, surveys
+from handoff.policy.calendar import BusinessCalendar
+from handoff.policy.deadlines import deadlines_for
+from handoff.policy.lifecycle import OPEN_STATUSES
+from handoff.policy.notify import agent_audience, alert_supervisors, notify
+from handoff.policy.numbering import next_ticket_number
+from handoff.policy.policy import Policy
+from handoff.policy.policy_store import PolicyCache
+from handoff.policy.survey_answers import parse_survey_answer
 
 SYSTEM_ACTOR = "system"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handoff.desk import TicketDesk
-from handoff.monitor import HandoffMonitor
+from handoff.jobs.monitor import HandoffMonitor
 
 DESK = web.AppKey("ticket_desk", TicketDesk)
 MONITOR = web.AppKey("handoff_monitor", HandoffMonitor)

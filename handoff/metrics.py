@@ -36,7 +36,7 @@ class HandoffMetrics:
         )
 
     def update(self, figures: dict[str, Any]) -> None:
-        """Sets every gauge from `handoff.stats.period_stats`' result."""
+        """Sets every gauge from `handoff.policy.stats.period_stats`' result."""
         self.tickets.clear()
         for dimension in ("category", "channel", "department"):
             for value, count in figures[f"by_{dimension}"].items():

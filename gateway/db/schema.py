@@ -90,7 +90,7 @@ tickets = sa.Table(
     sa.Index("ix_tickets_status", "status"),
     sa.Index("ix_tickets_assignee_status", "assignee", "status"),
     sa.Index("ix_tickets_department_status", "department", "status"),
-    # Period statistics (handoff/stats.py) count on these without reading table rows: the
+    # Period statistics (handoff/policy/stats.py) count on these without reading table rows: the
     # deadlines and answer times of a created_at range, each breakdown column's tickets in a
     # range, and a product's complaints in a range.
     sa.Index(

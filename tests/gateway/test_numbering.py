@@ -13,7 +13,7 @@ import pytest
 
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
-from handoff.numbering import format_ticket_number, next_ticket_number, ticket_period
+from handoff.policy.numbering import format_ticket_number, next_ticket_number, ticket_period
 from tests.conftest import LiveGateway
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

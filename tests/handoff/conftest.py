@@ -14,8 +14,8 @@ from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.settings import load_settings
 from gateway.store.staff import add_staff
+from handoff.jobs.monitor import MonitorPass
 from handoff.keys import MONITOR
-from handoff.monitor import MonitorPass
 from tests.conftest import LiveGateway, running_gateway
 
 #: A Monday morning in Shanghai, 10:00 local.

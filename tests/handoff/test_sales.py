@@ -8,7 +8,13 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
 from gateway.db.schema import sales
-from handoff.sales import SalesError, SalesRow, import_sales, parse_sales_csv, parse_sales_json
+from handoff.policy.sales import (
+    SalesError,
+    SalesRow,
+    import_sales,
+    parse_sales_csv,
+    parse_sales_json,
+)
 
 
 def test_csv_with_a_byte_order_mark_and_blank_lines() -> None:

@@ -8,7 +8,14 @@ from decimal import Decimal, getcontext
 
 import pytest
 
-from handoff.spikes import SpikePolicy, SpikeVerdict, assess, expected_rate, poisson_tail, subsided
+from handoff.policy.spikes import (
+    SpikePolicy,
+    SpikeVerdict,
+    assess,
+    expected_rate,
+    poisson_tail,
+    subsided,
+)
 
 WEEK = 168
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
 from gateway.db.schema import conversations, customers, surveys, tickets
-from handoff.sales import SalesRow, import_sales
-from handoff.stats import period_stats
+from handoff.policy.sales import SalesRow, import_sales
+from handoff.policy.stats import period_stats
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.survey_answers import MAX_ANSWER_LENGTH, SurveyAnswer, parse_survey_answer
+from handoff.policy.survey_answers import MAX_ANSWER_LENGTH, SurveyAnswer, parse_survey_answer
 
 
 def score(value: int) -> SurveyAnswer:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from gateway.db.schema import outbox, ticket_events, tickets
 from handoff.keys import MONITOR
-from handoff.routing import set_presence
+from handoff.policy.routing import set_presence
 from tests.handoff.conftest import Desk, logistics_policy, open_desk
 
 DELIVERY_ZH = "我的快递一直没有送到，物流信息十天没更新了，订单号20261103558712"

@@ -22,8 +22,8 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, bearer_token, requires_role
-from handoff import notify, routing
 from handoff.keys import DESK
+from handoff.policy import notify, routing
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,12 @@ from sqlalchemy.engine import Connection
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.metrics import Metrics
-from handoff import escalation, lifecycle, routing, surveys
 from handoff.desk import TicketDesk
+from handoff.jobs import escalation
+from handoff.jobs.spike_monitor import check_spikes
 from handoff.metrics import HandoffMetrics
-from handoff.spike_monitor import check_spikes
-from handoff.stats import period_stats
+from handoff.policy import lifecycle, routing, surveys
+from handoff.policy.stats import period_stats
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)

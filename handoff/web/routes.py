@@ -16,9 +16,9 @@ from gateway.web.keys import CLOCK, DATABASE, OUTBOX, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from handoff.desk import TicketNotFound
 from handoff.keys import DESK
-from handoff.lifecycle import IllegalTransition, UnknownStatus
-from handoff.replies import queue_staff_reply
-from handoff.views import ticket_detail, ticket_list
+from handoff.policy.lifecycle import IllegalTransition, UnknownStatus
+from handoff.policy.replies import queue_staff_reply
+from handoff.web.views import ticket_detail, ticket_list
 
 routes = web.RouteTableDef()
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
-from handoff.stats import period_stats
+from handoff.policy.stats import period_stats
 
 routes = web.RouteTableDef()
 

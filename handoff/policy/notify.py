@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import notifications
 from gateway.store import outbox
-from handoff.policy import Policy
+from handoff.policy.policy import Policy
 
 SUPERVISORS = "supervisors"
 

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import agent_presence, tickets
 from gateway.store import ledger
-from handoff.notify import agent_audience, notify
-from handoff.policy import Agent, Policy
+from handoff.policy.notify import agent_audience, notify
+from handoff.policy.policy import Agent, Policy
 
 #: Statuses in which a ticket occupies its agent (counted against capacity).
 ACTIVE_STATUSES = ("assigned", "in_progress", "waiting_customer", "reopened")

@@ -4,7 +4,7 @@ Keys are a complaint category, a catalogue product (tickets.product) and, when t
 sets `spikes.order_prefix_length`, an order-number prefix (a batch, warehouse or shop). Each
 key's complaints are counted per hour over the last `baseline_hours + 1` hours ending at
 `now`: the current hour is (now - 1 h, now], the hours before it, oldest first and
-zero-filled, are its history. `handoff.spikes.assess` then asks whether the current count
+zero-filled, are its history. `handoff.policy.spikes.assess` then asks whether the current count
 is improbable for a Poisson process running at the key's own mean rate over that week, and
 demands a minimum count besides. Each key is compared only with itself, because a busy
 category and a niche product differ by orders of magnitude; a week weighs every hour of the
@@ -14,7 +14,7 @@ complaints about a quiet product from being called an incident.
 
 The window slides with `now`, so a pass every few seconds sees a burst as soon as it
 crosses the threshold. A key is warned about once: a `spike_warnings` row is raised only
-when the key has none open, and it stays open until `handoff.spikes.subsided` says the
+when the key has none open, and it stays open until `handoff.policy.spikes.subsided` says the
 current hour is back near the baseline, when it is closed and the supervisors are told.
 Passes must not overlap (the monitor holds an advisory lock on PostgreSQL; SQLite has one
 writer), or two could raise the same warning.
@@ -29,9 +29,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import spike_warnings, tickets
-from handoff.notify import SUPERVISORS, alert_supervisors, notify
-from handoff.policy import Policy
-from handoff.spikes import SpikePolicy, SpikeVerdict, assess, subsided
+from handoff.policy.notify import SUPERVISORS, alert_supervisors, notify
+from handoff.policy.policy import Policy
+from handoff.policy.spikes import SpikePolicy, SpikeVerdict, assess, subsided
 
 _HOUR_MS = 3_600_000
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, requires_role
-from handoff.policy_store import PolicyError, save_policy, stored_document
-from handoff.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
+from handoff.policy.policy_store import PolicyError, save_policy, stored_document
+from handoff.policy.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
 
 routes = web.RouteTableDef()
 

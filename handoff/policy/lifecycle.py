@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, tickets
 from gateway.store import ledger
-from handoff.calendar import BusinessCalendar
-from handoff.deadlines import resumed_resolution_due
+from handoff.policy.calendar import BusinessCalendar
+from handoff.policy.deadlines import resumed_resolution_due
 
 STATUSES = (
     "new",

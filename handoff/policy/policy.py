@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from handoff.calendar import BusinessCalendar
+from handoff.policy.calendar import BusinessCalendar
 
 SEVERITIES = ("general", "important", "major")
 WORKDAYS: tuple[str | int, ...] = ("mon", "tue", "wed", "thu", "fri")

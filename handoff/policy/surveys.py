@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import surveys, tickets
 from gateway.store import conversations, ledger, outbox
-from handoff.policy import Policy
-from handoff.survey_answers import SurveyAnswer
+from handoff.policy.policy import Policy
+from handoff.policy.survey_answers import SurveyAnswer
 from nlu.replies import ReplyTemplates
 
 SCORES = ("1", "2", "3", "4", "5")

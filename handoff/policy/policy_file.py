@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
-from handoff.policy_store import PolicyError, sync_policy_file
+from handoff.policy.policy_store import PolicyError, sync_policy_file
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handoff.calendar import BusinessCalendar
-from handoff.policy import SlaTarget
+from handoff.policy.calendar import BusinessCalendar
+from handoff.policy.policy import SlaTarget
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import policy_versions
-from handoff.calendar import BusinessCalendar
-from handoff.policy import Policy, parse_policy
+from handoff.policy.calendar import BusinessCalendar
+from handoff.policy.policy import Policy, parse_policy
 
 log = logging.getLogger(__name__)
 

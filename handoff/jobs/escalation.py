@@ -15,11 +15,11 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import tickets
 from gateway.store import ledger
-from handoff import routing
-from handoff.calendar import BusinessCalendar
-from handoff.lifecycle import OPEN_STATUSES
-from handoff.notify import alert_supervisors
-from handoff.policy import Policy
+from handoff.policy import routing
+from handoff.policy.calendar import BusinessCalendar
+from handoff.policy.lifecycle import OPEN_STATUSES
+from handoff.policy.notify import alert_supervisors
+from handoff.policy.policy import Policy
 
 LEVELS = (None, "at_risk", "breached")
 _DESCRIPTIONS = {"at_risk": "deadline close, not yet met", "breached": "deadline missed"}

@@ -1,0 +1,1 @@
+"""Background work: the handoff monitor, escalation and spike checks."""

@@ -1,0 +1,1 @@
+"""The handling rules: lifecycle, SLA calendar, deadlines, routing, surveys, figures, spikes."""
