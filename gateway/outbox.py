@@ -113,6 +113,7 @@ class OutboxWorker:
             metadata=metadata,
             choices=tuple(Choice(c["label"], c["value"]) for c in metadata.get("choices", ())),
             language=metadata.get("language"),
+            subject=metadata.get("subject"),
         )
         try:
             return await output.send(message)

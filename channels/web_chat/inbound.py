@@ -21,11 +21,11 @@ from aiohttp import WSMsgType, web
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 
+from . import CHANNEL
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web_chat"
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
 GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
@@ -91,7 +91,7 @@ class WebChatInput:
         key = conversation_key(token)
         self._sessions.add(key, ws)
         await ws.send_json({"type": "session", "session": token, "resumed": resumed})
-        await self._outbox.release(CHANNEL, key)
+        await self._outbox.release(CHANNEL.name, key)
 
     async def _message(
         self, ws: web.WebSocketResponse, token: str, data: dict[str, Any], profile: dict[str, Any]
@@ -111,7 +111,7 @@ class WebChatInput:
             else uuid.uuid4().hex
         )
         message = InboundMessage(
-            channel=CHANNEL,
+            channel=CHANNEL.name,
             external_id=external_id[:255],
             conversation_key=key,
             sender=Sender(id=key, name=profile.get("name"), email=profile.get("email")),
