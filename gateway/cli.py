@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for k, v in (
                 ("host", getattr(args, "host", None)),
                 ("port", getattr(args, "port", None)),
+                ("role", getattr(args, "role", None)),
             )
             if v is not None
         }
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     if args.command == "nlu":
         sys.exit(args.handler(args, settings.data_dir))
+    args.config = known.config
     sys.exit(args.run(args, settings))
 
 
@@ -61,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the gateway")
     run.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     run.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    run.add_argument(
+        "--role",
+        choices=("all", "web", "worker"),
+        help="all (default): everything; web: HTTP, websockets and webhooks only; worker: "
+        "pipeline, outbox, channel readers and monitors, no HTTP listener",
+    )
     run.set_defaults(run=_run)
 
     users = commands.add_parser("users", help="staff accounts")
@@ -90,10 +98,10 @@ async def _migrate(settings: Settings) -> None:
         await database.dispose()
 
 
-def _run(_args: argparse.Namespace, settings: Settings) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.server import serve  # the server pulls in the NLU model and aiohttp
 
-    serve(settings)
+    serve(settings, args.config)
     return 0
 
 
