@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for k, v in (
                 ("host", getattr(args, "host", None)),
                 ("port", getattr(args, "port", None)),
-                ("role", getattr(args, "role", None)),
+                ("role", getattr(args, "process_role", None)),
             )
             if v is not None
         }
@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="port to listen on (default 8080)")
     run.add_argument(
         "--role",
+        dest="process_role",  # `users add --role` is a staff role
         choices=("all", "web", "worker"),
         help="all (default): everything; web: HTTP, websockets and webhooks only; worker: "
         "pipeline, outbox, channel readers and monitors, no HTTP listener",
