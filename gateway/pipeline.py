@@ -115,6 +115,11 @@ class IntakePipeline:
             log.info("resuming %d messages left half-done", len(pending))
         return len(pending)
 
+    @property
+    def queued(self) -> int:
+        """Messages waiting for a worker in this process."""
+        return self._queue.qsize()
+
     async def drain(self, timeout: float) -> bool:
         """Waits for the queued messages to be processed; False if time ran out."""
         try:

@@ -106,10 +106,19 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     tasks.append(asyncio.create_task(outbox.run(), name="outbox"))
     yield
     # Finish what is in flight; anything left stays stored and is resumed at next start.
-    if not await pipeline.drain(DRAIN_SECONDS):
-        log.warning("shutdown with messages still queued; they resume at next start")
+    drained = await pipeline.drain(DRAIN_SECONDS)
+    sent = 0
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
+        sent = await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
+    if drained:
+        log.info("drained: every queued message processed; %d due replies sent", sent)
+    else:
+        log.warning(
+            "drained what time allowed: %d messages still queued resume at next start; "
+            "%d due replies sent",
+            pipeline.queued,
+            sent,
+        )
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
