@@ -12,7 +12,7 @@ from pydantic import BaseModel, StringConstraints
 
 from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
-from gateway.web.keys import CLOCK, DATABASE, OUTBOX, SETTINGS
+from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
 from handoff.desk import TicketNotFound
@@ -88,7 +88,7 @@ async def change_status(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StaffReply)
-    desk, settings, outbox = request.app[DESK], request.app[SETTINGS], request.app[OUTBOX]
+    desk, settings = request.app[DESK], request.app[SETTINGS]
     with _desk_errors(number):
         message = await request.app[DATABASE].write(
             queue_staff_reply,
@@ -100,7 +100,6 @@ async def reply(request: web.Request) -> web.Response:
             settings.zone,
             request.headers.get("Idempotency-Key"),
         )
-    outbox.wake()
     return json_response(message, status=201)
 
 
