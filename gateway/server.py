@@ -15,12 +15,14 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.settings import Settings
+from gateway.startup import StartupError, port_error, registered_as_running
 from gateway.web.app import build_app
 
 log = logging.getLogger("gateway")
 
 
 def serve(settings: Settings, config_file: Path | None = None) -> None:
+    """Serves until SIGINT or SIGTERM; raises `StartupError` when it cannot listen."""
     settings = for_role(settings)
     app = build_app(settings, worker_processes=True, config_file=config_file)
     log.info(
@@ -30,18 +32,23 @@ def serve(settings: Settings, config_file: Path | None = None) -> None:
         "sqlite" if settings.is_sqlite else "postgresql",
         settings.data_dir,
     )
-    if settings.role == "worker":
-        asyncio.run(_run_without_listener(app))
-        return
-    log.info("listening on http://%s:%d", settings.host, settings.port)
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=10.0,
-        access_log=None,
-        print=lambda line: log.info(line.strip()),
-    )
+    with registered_as_running(settings):
+        if settings.role == "worker":
+            asyncio.run(_run_without_listener(app))
+        else:
+            log.info("listening on http://%s:%d", settings.host, settings.port)
+            try:
+                web.run_app(
+                    app,
+                    host=settings.host,
+                    port=settings.port,
+                    shutdown_timeout=10.0,
+                    access_log=None,
+                    print=lambda line: log.info(line.strip()),
+                )
+            except OSError as exc:  # the port was taken between the check and the bind
+                raise StartupError(port_error(settings.host, settings.port, exc)) from None
+    log.info("gateway stopped")
 
 
 def for_role(settings: Settings) -> Settings:

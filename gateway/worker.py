@@ -6,9 +6,10 @@ Started by `complaint-gateway run` (role `all` or `worker`, `GATEWAY_WORKERS` of
 claims stored messages for a while (`claim_stored`), so a worker killed mid-batch only
 delays its messages until the claim runs out and another worker takes them. What wakes a
 worker early is a line on its stdin (the parent stored something) or, with Redis, the
-stream (`gateway.redis_work`); it says it is ready with an empty line on stdout, then reports
-each finished batch as one line of message ids, which the parent turns into answers for
-waiting requests and a wake-up of its outbox.
+stream (`gateway.redis_link`). On stdout it says it is ready with an empty line, then reports
+each finished batch as one line of message ids (answers for the parent's waiting requests)
+and, without Redis, each event its transactions emitted as a JSON line, which the parent's
+event bus delivers (the reply queued wakes the outbox there).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -29,6 +31,8 @@ from redis.exceptions import RedisError
 from gateway import wiring
 from gateway.clock import system_clock
 from gateway.db.engine import Database
+from gateway.events import Event, EventBus, EventRelay, LocalTransport
+from gateway.events.redis_transport import RedisTransport
 from gateway.handling import MessageHandler
 from gateway.logs import configure_logging
 from gateway.metrics import Metrics
@@ -61,6 +65,10 @@ class PipelineWorker:
         self.wakeup = asyncio.Event()
         self.stopping = False
         self.link = RedisLink(settings.redis_url) if settings.redis_url else None
+        # What the ticket transactions emit (tickets opened, replies queued) reaches the
+        # other processes' subscribers: through Redis, or through the parent.
+        self.bus = EventBus(RedisTransport(self.link.client) if self.link else ParentPipe())
+        self.relay = EventRelay(self.database, self.bus, system_clock)
         self._consumer = consumer_name()
         self._next_sweep = 0.0
         self._redis_down = False
@@ -70,6 +78,7 @@ class PipelineWorker:
         await asyncio.get_running_loop().run_in_executor(None, self.nlu.load)
         _report([])  # an empty line: ready, the model is loaded
         watcher = asyncio.create_task(self.nlu.watch(2.0), name="nlu-model-watch")
+        relay = asyncio.create_task(self.relay.run(), name="event-relay")
         try:
             while not self.stopping:
                 done = await (self.work_once() if self.link is None else self._from_stream())
@@ -84,9 +93,10 @@ class PipelineWorker:
                     await asyncio.wait_for(self.wakeup.wait(), IDLE_POLL_SECONDS)
                 self.wakeup.clear()
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, relay):
+                task.cancel()
+            await asyncio.gather(watcher, relay, return_exceptions=True)
+            await self.relay.close()
             await self.nlu.close()
             await self.database.dispose()
             if self.link is not None:
@@ -141,8 +151,19 @@ class PipelineWorker:
         self.wakeup.set()
 
 
+class ParentPipe(LocalTransport):
+    """Without Redis: events go to the parent process as JSON lines on stdout."""
+
+    async def send(self, event: Event) -> None:
+        _write_line(json.dumps(event.to_dict(), ensure_ascii=False))
+
+
 def _report(message_ids: list[int]) -> None:
-    sys.stdout.write(" ".join(map(str, message_ids)) + "\n")
+    _write_line(" ".join(map(str, message_ids)))
+
+
+def _write_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from gateway.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +25,19 @@ STOP_SECONDS = 10.0
 READY_SECONDS = 600.0
 
 Finished = Callable[[list[int]], None]
+Deliver = Callable[[Event], Awaitable[None]]
 
 
 class WorkerProcesses:
     """`count` processes of `python -m gateway.worker`; a `Dispatch` for the pipeline."""
 
-    def __init__(self, count: int, config: Path | None, on_finished: Finished) -> None:
+    def __init__(
+        self, count: int, config: Path | None, on_finished: Finished, on_event: Deliver
+    ) -> None:
         self._count = count
         self._config = config
         self._on_finished = on_finished
+        self._on_event = on_event
         self._procs: list[asyncio.subprocess.Process | None] = [None] * count
         self._tasks: list[asyncio.Task[None]] = []
         self._stored = asyncio.Event()
@@ -89,14 +96,21 @@ class WorkerProcesses:
             assert proc.stdout is not None
             while line := await proc.stdout.readline():
                 self._ready[slot].set()
-                with contextlib.suppress(ValueError):
-                    if finished := [int(i) for i in line.split()]:
-                        self._on_finished(finished)
+                await self._heard(line)
             code = await proc.wait()
             if self._stopping:
                 return
             log.error("pipeline worker %d exited with %s; starting another", proc.pid, code)
             await asyncio.sleep(RESTART_DELAY)
+
+    async def _heard(self, line: bytes) -> None:
+        try:
+            if line.startswith(b"{"):
+                await self._on_event(Event.from_dict(json.loads(line)))
+            elif finished := [int(i) for i in line.split()]:
+                self._on_finished(finished)
+        except Exception:  # a line we cannot read must not end the conversation with it
+            log.exception("a pipeline worker's line could not be used: %.200r", line)
 
     async def _wake(self) -> None:
         """One line to every worker per burst of stored messages; they race for claims."""

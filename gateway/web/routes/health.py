@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from gateway.store import messages as message_store
 from gateway.web.errors import error_response
 from gateway.web.keys import CLOCK, DATABASE, METRICS, REDIS
+from gateway.web.responses import json_response
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ async def healthz(request: web.Request) -> web.Response:
         await request.app[DATABASE].read(lambda conn: conn.execute(sa.text("SELECT 1")))
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @routes.get("/metrics")

@@ -1,7 +1,7 @@
 """pipeline claims: a worker process claims stored messages for a while
 
 Revision ID: i12_message_claims
-Revises: 0003
+Revises: i11_events
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "i12_message_claims"
-down_revision = "0003"
+down_revision = "i11_events"
 branch_labels = None
 depends_on = None
 
