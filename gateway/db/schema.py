@@ -143,6 +143,8 @@ messages = sa.Table(
     sa.Column("metadata", sa.JSON, nullable=False),
     # stored -> done; the pipeline resumes every message not yet done.
     sa.Column("stage", sa.String(10), nullable=False),
+    # A pipeline worker's claim on a stored message; expired, any worker may take it.
+    sa.Column("claimed_until", UTCDateTime),
     sa.Column("language", sa.String(16)),
     sa.Column("intent", sa.String(40)),
     sa.Column("parse", sa.JSON),
