@@ -275,3 +275,16 @@ customer_contacts = sa.Table(
     sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("verified_at", UTCDateTime, nullable=False),
 )
+
+#: Every administrator's change (staff, policy, templates): who, when, before and after.
+admin_audit = sa.Table(
+    "admin_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),  # staff.add, template.put, ...
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
