@@ -14,6 +14,7 @@ from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 from handoff.policy.policy import Policy
 from handoff.policy.policy_store import PolicyError, save_policy, stored_document
 from handoff.policy.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
@@ -28,7 +29,7 @@ async def get_policy(request: web.Request) -> web.Response:
     version, document = await request.app[DATABASE].read(stored_document)
     if version == 0:
         document = Policy().model_dump(mode="json")
-    return web.json_response({"version": version, "policy": document})
+    return json_response({"version": version, "policy": document})
 
 
 @routes.put("/api/v1/admin/policy")
@@ -47,7 +48,7 @@ async def put_policy(request: web.Request) -> web.Response:
         version = await request.app[DATABASE].write(store)
     except PolicyError as exc:
         raise ApiError(422, "invalid_policy", str(exc)) from None
-    return web.json_response({"version": version, "policy": document})
+    return json_response({"version": version, "policy": document})
 
 
 @routes.put("/api/v1/admin/sales")
@@ -62,4 +63,4 @@ async def put_sales(request: web.Request) -> web.Response:
     except SalesError as exc:
         raise ApiError(422, "invalid_sales", str(exc)) from None
     imported = await request.app[DATABASE].write(import_sales, rows)
-    return web.json_response({"imported": imported})
+    return json_response({"imported": imported})
