@@ -44,9 +44,9 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         staff_console.routes,
         stats_routes.routes,
         console.routes,
-        *admin.ROUTE_TABLES,
     ):
         app.add_routes(table)
+    admin.setup(app)
     app.on_shutdown.append(app[staff_console.HUB].close_all)
     app.cleanup_ctx.append(staff_console.run_hub)
     watcher = (

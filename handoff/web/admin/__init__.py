@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handoff.web.admin import staff_routes, template_routes
+from handoff.web.admin import corrections, nlu_routes, staff_routes, template_routes
 from handoff.web.console import _SECURITY_HEADERS
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,4 +46,17 @@ async def admin_asset(request: web.Request) -> web.StreamResponse:
     return _file(path)
 
 
-ROUTE_TABLES = (pages, staff_routes.routes, template_routes.routes)
+ROUTE_TABLES = (
+    pages,
+    staff_routes.routes,
+    template_routes.routes,
+    nlu_routes.routes,
+    corrections.routes,
+)
+
+
+def setup(app: web.Application) -> None:
+    for table in ROUTE_TABLES:
+        app.add_routes(table)
+    app[nlu_routes.JOBS] = set()
+    app.cleanup_ctx.append(nlu_routes.training_tasks)

@@ -25,6 +25,7 @@ from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 from handoff.policy import routing
 
 routes = web.RouteTableDef()
@@ -48,7 +49,7 @@ class StaffChange(BaseModel):
 @requires_role()
 async def get_staff(request: web.Request) -> web.Response:
     """`{"staff": [{"name", "role", "disabled", "created_at", "disabled_at"}]}`."""
-    return web.json_response({"staff": await request.app[DATABASE].read(list_staff)})
+    return json_response({"staff": await request.app[DATABASE].read(list_staff)})
 
 
 @routes.post("/api/v1/admin/staff")
@@ -61,7 +62,7 @@ async def post_staff(request: web.Request) -> web.Response:
         token = await request.app[DATABASE].write(add_staff, body.name, body.role, now, actor)
     except StaffNameTaken:
         raise ApiError(409, "conflict", f"a staff account named {body.name!r} exists") from None
-    return web.json_response({"name": body.name, "role": body.role, "token": token}, status=201)
+    return json_response({"name": body.name, "role": body.role, "token": token}, status=201)
 
 
 @routes.patch("/api/v1/admin/staff/{name}")
@@ -80,7 +81,7 @@ async def patch_staff(request: web.Request) -> web.Response:
         return account
 
     try:
-        return web.json_response(await request.app[DATABASE].write(change))
+        return json_response(await request.app[DATABASE].write(change))
     except StaffNotFound:
         raise ApiError(404, "not_found", f"no staff account named {name!r}") from None
 
@@ -94,7 +95,7 @@ async def post_token(request: web.Request) -> web.Response:
         token = await request.app[DATABASE].write(reissue_token, name, now, request[STAFF].name)
     except StaffNotFound:
         raise ApiError(404, "not_found", f"no staff account named {name!r}") from None
-    return web.json_response({"name": name, "token": token})
+    return json_response({"name": name, "token": token})
 
 
 @routes.get("/api/v1/admin/audit")
@@ -107,4 +108,4 @@ async def get_audit(request: web.Request) -> web.Response:
     found = await request.app[DATABASE].read(
         lambda conn: audit.entries(conn, action_prefix=action, subject=subject, limit=limit)
     )
-    return web.json_response({"entries": found})
+    return json_response({"entries": found})

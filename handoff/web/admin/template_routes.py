@@ -16,6 +16,7 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 from handoff.web.admin.templates import (
     SAMPLE_TICKET,
     TemplateFiles,
@@ -51,7 +52,7 @@ def _which(request: web.Request) -> tuple[str, str]:
 @requires_role()
 async def list_templates(request: web.Request) -> web.Response:
     """`{"templates": [{"name", "language", "text", "source"}]}`, every language and script."""
-    return web.json_response({"templates": _files(request).all()})
+    return json_response({"templates": _files(request).all()})
 
 
 @routes.put(_ROUTE)
@@ -68,7 +69,7 @@ async def put_template(request: web.Request) -> web.Response:
     except TemplateProblem as exc:
         raise ApiError(422, "invalid_template", f"{language}/{name}: {exc}") from None
     await _record(request, "template.put", f"{language}/{name}", before, body.text)
-    return web.json_response(
+    return json_response(
         {"name": name, "language": language, "text": body.text, "source": "custom"}
     )
 
@@ -83,7 +84,7 @@ async def delete_template(request: web.Request) -> web.Response:
     files.reset(language, name)
     text, source = files.text(language, name)
     await _record(request, "template.reset", f"{language}/{name}", before, text)
-    return web.json_response({"name": name, "language": language, "text": text, "source": source})
+    return json_response({"name": name, "language": language, "text": text, "source": source})
 
 
 @routes.post(_ROUTE + "/preview")
@@ -97,7 +98,7 @@ async def preview_template(request: web.Request) -> web.Response:
         rendered = render_sample(name, body.text)
     except TemplateProblem as exc:
         raise ApiError(422, "invalid_template", str(exc)) from None
-    return web.json_response({"preview": rendered, "sample": SAMPLE_TICKET[name]})
+    return json_response({"preview": rendered, "sample": SAMPLE_TICKET[name]})
 
 
 @routes.get(_ROUTE + "/versions")
@@ -110,7 +111,7 @@ async def template_versions(request: web.Request) -> web.Response:
     found = await request.app[DATABASE].read(
         lambda conn: audit.entries(conn, action_prefix="template.", subject=subject)
     )
-    return web.json_response(
+    return json_response(
         {
             "versions": [
                 {k: e[k] for k in ("id", "actor", "at", "action")} | {"text": e["after"]}

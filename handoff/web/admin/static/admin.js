@@ -4,8 +4,15 @@ import { staffView } from "./staff.js";
 import { templatesView } from "./templates.js";
 import { policyView } from "./policy.js";
 import { auditView } from "./audit.js";
+import { intentsView } from "./intents.js";
 
-const VIEWS = { staff: staffView, templates: templatesView, policy: policyView, audit: auditView };
+const VIEWS = {
+  staff: staffView,
+  templates: templatesView,
+  intents: intentsView,
+  policy: policyView,
+  audit: auditView,
+};
 const view = document.getElementById("view");
 const status = document.getElementById("status");
 
