@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from gateway import wiring
 from gateway.db.engine import Database
@@ -28,7 +29,15 @@ from gateway.startup import (
     refuse_second_database,
     sqlite_file,
 )
-from gateway.store.staff import ROLES, StaffNameTaken, add_staff
+from gateway.store.staff import (
+    ROLES,
+    StaffNameTaken,
+    StaffNotFound,
+    add_staff,
+    list_staff,
+    reissue_token,
+    update_staff,
+)
 from nlu.commands import add_nlu_commands
 
 
@@ -90,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=ROLES)
     add.set_defaults(run=_users_add)
+    users_commands.add_parser("list", help="every staff account with its role").set_defaults(
+        run=_users_list
+    )
+    disable = users_commands.add_parser("disable", help="disable an account (its token stops)")
+    disable.add_argument("name")
+    disable.set_defaults(run=_users_disable)
+    token = users_commands.add_parser(
+        "token", help="issue a new API token for an account; the old one stops working"
+    )
+    token.add_argument("name")
+    token.set_defaults(run=_users_token)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -165,6 +185,48 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     where = describe_database(settings.effective_database_url)
     print(f"Created {args.role} {args.name!r} in {where}. API token (shown once, keep it secret):")
+    print(token)
+    return 0
+
+
+def _staff_call(settings: Settings, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def call() -> Any:
+        database = Database(settings.effective_database_url)
+        try:
+            return await database.write(lambda conn: fn(conn, *args, **kwargs))
+        finally:
+            await database.dispose()
+
+    return asyncio.run(call())
+
+
+def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
+    accounts = _staff_call(settings, list_staff)
+    width = max([len(a["name"]) for a in accounts] + [4])
+    print(f"{'NAME':<{width}}  {'ROLE':<10}  STATE")
+    for account in accounts:
+        state = f"disabled {account['disabled_at']}" if account["disabled"] else "active"
+        print(f"{account['name']:<{width}}  {account['role']:<10}  {state}")
+    return 0
+
+
+def _users_disable(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        _staff_call(settings, update_staff, args.name, datetime.now(UTC), "cli", disabled=True)
+    except StaffNotFound:
+        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"Disabled {args.name!r}; its API token no longer works.")
+    return 0
+
+
+def _users_token(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        token = _staff_call(settings, reissue_token, args.name, datetime.now(UTC), "cli")
+    except StaffNotFound:
+        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"New API token for {args.name!r} (the old one no longer works; shown once):")
     print(token)
     return 0
 

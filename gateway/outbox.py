@@ -132,6 +132,7 @@ class OutboxWorker:
             choices=tuple(Choice(c["label"], c["value"]) for c in metadata.get("choices", ())),
             language=metadata.get("language"),
             subject=metadata.get("subject"),
+            author=row.author or "bot",
         )
         try:
             return await output.send(message)

@@ -18,7 +18,7 @@ from handoff.desk import TicketDesk
 from handoff.jobs.monitor import HandoffMonitor
 from handoff.keys import DESK, MONITOR
 from handoff.policy.policy_file import PolicyFileWatcher
-from handoff.web import admin_routes, console, routes, staff_console, stats_routes
+from handoff.web import admin, admin_routes, console, routes, staff_console, stats_routes
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         console.routes,
     ):
         app.add_routes(table)
+    admin.setup(app)
     app.on_shutdown.append(app[staff_console.HUB].close_all)
     app.cleanup_ctx.append(staff_console.run_hub)
     watcher = (

@@ -1,4 +1,5 @@
-"""The website's chat box: a customer session over one websocket, resumable after a reconnect."""
+"""The website's chat box: a customer session over one websocket, resumable after a reconnect,
+and the widget script and pages that speak it."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from .sessions import conversation_key
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
     from .inbound import WebChatInput
     from .outbound import WebChatOutput
+    from .pages import ChatPages
     from .sessions import ChatSessions
 
     sessions = ChatSessions()
     context.app.router.add_routes(WebChatInput(context, sessions).routes())
+    context.app.router.add_routes(ChatPages().routes())
     context.app.on_shutdown.append(sessions.close_all)
     channels.add_output(CHANNEL.name, WebChatOutput(sessions))
 
