@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
 from gateway.ports import Outcome, TicketSummary
 from gateway.settings import Settings
 from gateway.store import conversations
-from handoff.policy.requests import TicketRequest
+from handoff.policy.requests import SurveyAnswerOutcome, TicketRequest
 from nlu import COMPLAINT_INTENTS
 from nlu.replies import ReplyTemplates
-
-if TYPE_CHECKING:
-    from handoff.desk import TicketDesk
 
 #: Categories where the order number is what an agent needs first.
 ORDER_CATEGORIES = frozenset(
@@ -34,10 +31,40 @@ UNDETERMINED = "und"
 BOT_COMMAND = re.compile(r"^/\w+(@\w+)?(\s|$)")
 
 
+class TicketSteps(Protocol):
+    """The desk's steps the handling policy takes (`handoff.desk.TicketDesk` has them)."""
+
+    def open_ticket(
+        self, conn: Connection, request: TicketRequest, now: datetime
+    ) -> TicketSummary: ...
+
+    def add_customer_message(
+        self, conn: Connection, ticket_id: int, message_id: int, now: datetime
+    ) -> TicketSummary | None: ...
+
+    def find_for_customer(
+        self, conn: Connection, customer_id: int, number: str | None
+    ) -> TicketSummary | None: ...
+
+    def hand_to_agent(
+        self,
+        conn: Connection,
+        ticket_id: int,
+        reason: str,
+        now: datetime,
+        *,
+        only_if_staffed: bool = False,
+    ) -> str | None: ...
+
+    def answer_survey(
+        self, conn: Connection, conversation_id: int, message_id: int, text: str, now: datetime
+    ) -> SurveyAnswerOutcome | None: ...
+
+
 class MessageHandling:
     def __init__(
         self,
-        desk: TicketDesk,
+        desk: TicketSteps,
         replies: ReplyTemplates,
         settings: Settings,
         live_chat_channels: frozenset[str],
@@ -54,7 +81,9 @@ class MessageHandling:
         """Decides and records what one stored message means, in the caller's transaction;
         the caller queues `reply_text` and marks the message done."""
         intent = (parsed.get("intent") or {}).get("name")
-        customer_id = conversations.resolve_customer(conn, message, now)
+        customer_id = conversations.resolve_customer(
+            conn, message, now, self._settings.phone_region
+        )
         conversation = conversations.resolve_conversation(conn, message, customer_id, now)
         detected = parsed.get("language")
         if detected in (None, UNDETERMINED) or BOT_COMMAND.match(message.text):
