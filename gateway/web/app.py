@@ -26,7 +26,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
 from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
 from gateway.web.middlewares import auth_middleware, error_middleware
-from gateway.web.routes import audit, health, parse
+from gateway.web.routes import audit, health, parse, session
 from nlu import NluService
 from nlu.replies import ReplyTemplates
 
@@ -72,6 +72,7 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     app.add_routes(health.routes)
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
+    app.add_routes(session.routes)
     return app
 
 

@@ -21,7 +21,7 @@ from gateway.store.staff import StaffMember, staff_for_token
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
-from gateway.web.middlewares import STAFF, bearer_token, requires_role
+from gateway.web.middlewares import STAFF, authenticate, bearer_token, requires_role
 from handoff.keys import DESK
 from handoff.policy import notify, routing
 
@@ -100,12 +100,10 @@ async def run_hub(app: web.Application) -> AsyncIterator[None]:
 
 @routes.get("/ws/staff")
 async def staff_socket(request: web.Request) -> web.StreamResponse:
-    """Pushes notifications as JSON frames. Browsers cannot set headers on a websocket, so
-    the token may come as `?token=` as well as `Authorization: Bearer`."""
-    token = bearer_token(request) or request.query.get("token", "")
-    member = await request.app[DATABASE].read(staff_for_token, token) if token else None
-    if member is None:
-        raise ApiError(401, "unauthorized", "send a staff token")
+    """Pushes notifications as JSON frames. The console signs in with its session cookie;
+    integrations send `Authorization: Bearer` or, as browsers cannot set headers on a
+    websocket, `?token=`."""
+    member = await _socket_member(request)
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     hub = request.app[HUB]
@@ -118,6 +116,20 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     finally:
         hub.remove(socket)
     return socket
+
+
+async def _socket_member(request: web.Request) -> StaffMember:
+    token = bearer_token(request) or request.query.get("token", "")
+    if token:
+        member = await request.app[DATABASE].read(staff_for_token, token)
+        if member is None:
+            raise ApiError(401, "unauthorized", "unknown or disabled token")
+        return member
+    # A cookie rides along on any page's websocket: only this origin's pages may use it.
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        raise ApiError(403, "forbidden", "the staff socket is for this origin's console")
+    return await authenticate(request)
 
 
 @routes.put("/api/v1/agents/me/presence")
