@@ -18,7 +18,7 @@ from handoff.desk import TicketDesk
 from handoff.jobs.monitor import HandoffMonitor
 from handoff.keys import DESK, MONITOR
 from handoff.policy.policy_file import PolicyFileWatcher
-from handoff.web import admin_routes, console, routes, staff_console, stats_routes
+from handoff.web import admin_routes, console, routes, staff_console, stats_routes, ticket_work
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         admin_routes.routes,
         staff_console.routes,
         stats_routes.routes,
+        ticket_work.routes,
         console.routes,
     ):
         app.add_routes(table)

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 
+from gateway.db.schema import outbox
 from gateway.store.sessions import MAX_FAILED_SIGN_INS, hash_password, set_password
 from tests.conftest import require_service
 from tests.handoff.conftest import Desk, logistics_policy
@@ -344,3 +346,83 @@ async def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(
     desk.clock.advance(minutes=16)  # the lockout ends by itself
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.locator("#who")).to_have_text("test-agent (agent)")
+
+
+async def test_an_internal_note_is_shown_to_staff_and_never_queued_for_the_customer(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    note = "Courier hotline says the parcel is in the depot; do not promise a date yet."
+
+    await sign_in_supervisor(page, desk)
+    await page.locator(f'#ticket-list [data-number="{number}"]').click()
+    await page.get_by_label("Internal note").fill(note)
+    await page.get_by_role("button", name="Add note").click()
+    await expect(page.locator('#thread [data-kind="internal_note"] .message-text')).to_have_text(
+        note
+    )
+    queued = await desk.live.database.read(
+        lambda conn: conn.execute(sa.select(outbox.c.text)).scalars().all()
+    )
+    assert queued and not any(note in text for text in queued)  # the acknowledgement only
+    ticket = await desk.live.ticket(number)
+    assert all(note not in m["text"] for m in ticket["messages"])
+    assert [e["data"] for e in ticket["events"] if e["type"] == "internal_note"] == [{"text": note}]
+
+
+async def test_a_canned_reply_in_russian_fills_the_customer_s_name(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    result = await desk.complain(BILLING_RU, sender={"id": "c-2", "name": "Иван Смирнов"})
+    number = result["ticket"]["number"]
+    assert (await desk.live.ticket(number))["language"] == "ru"
+
+    await sign_in_supervisor(page, desk)
+    await page.locator(f'#ticket-list [data-number="{number}"]').click()
+    canned = page.get_by_label("Canned reply")
+    await expect(canned.locator("option")).to_have_count(4)  # a prompt and three replies
+    await canned.select_option("need_order_number")
+    reply = page.get_by_label("Reply to the customer")
+    await expect(reply).to_have_value(
+        f"Уважаемый(ая) Иван Смирнов, чтобы разобраться по обращению {number}, нам нужен "
+        "номер заказа. Пришлите его, пожалуйста. — test-supervisor"
+    )
+
+
+async def test_a_transfer_moves_the_ticket_to_another_agent_who_is_told_at_once(
+    page: Page, browser: Browser, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    await desk.add_agents("anna", "boris")
+    await desk.put_policy(
+        logistics_policy(
+            {"name": "anna", "languages": ["en"]}, {"name": "boris", "languages": ["en", "ru"]}
+        )
+    )
+    await desk.presence("anna", "online")
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    assert (await desk.live.ticket(number))["assignee"] == "anna"
+    await with_password(desk, "anna")
+    await with_password(desk, "boris")
+
+    boris_context = await browser.new_context()
+    try:
+        boris = await boris_context.new_page()
+        await sign_in(boris, desk.url, "boris")
+        await sign_in(page, desk.url, "anna")
+        await page.locator(f'#ticket-list [data-number="{number}"]').click()
+        await page.get_by_label("Transfer to").select_option("agent:boris")
+        await page.get_by_role("button", name="Transfer", exact=True).click()
+        await expect(page.locator("#notice")).to_contain_text(f"{number} transferred: boris")
+
+        pushed = boris.locator('#feed-list [data-type="ticket_assigned"]')
+        await expect(pushed).to_contain_text(number)
+        await expect(boris.locator(f'#ticket-list [data-number="{number}"]')).to_be_visible()
+        ticket = await desk.live.ticket(number)
+        assert ticket["assignee"] == "boris"
+        moves = [e for e in ticket["events"] if e["type"] == "assigned"]
+        assert moves[-1]["actor"] == "anna" and moves[-1]["data"]["reason"] == "transfer"
+    finally:
+        await boris_context.close()

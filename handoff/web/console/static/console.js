@@ -1,6 +1,7 @@
 // Agent console: plain ES modules, no dependencies, no build step. This module signs in and
 // out, switches views and wires the page's controls to the modules that do the work:
-// auth (sign-in), socket (pushes), queue, ticket, feed, dashboard (with charts), i18n.
+// auth (sign-in), socket (pushes), queue, ticket, work (notes, canned replies, transfer),
+// feed, dashboard (with charts), i18n.
 
 import { api } from "./api.js";
 import { ended, refusal, resume, signIn, signOut } from "./auth.js";
@@ -12,6 +13,7 @@ import { refresh, reset, scheduleRefresh, setFilter, setSearch } from "./queue.j
 import { connect, disconnect } from "./socket.js";
 import { isSupervisor, state } from "./state.js";
 import { openTicket, showTicket, wireTicket } from "./ticket.js";
+import { wireWork } from "./work.js";
 
 function showView(view) {
   const dashboard = view === "dashboard";
@@ -124,6 +126,7 @@ function wire() {
   $("tab-desk").addEventListener("click", () => showView("desk"));
   $("tab-dashboard").addEventListener("click", () => showView("dashboard"));
   wireTicket();
+  wireWork();
   wireDashboard();
 }
 

@@ -60,7 +60,7 @@ export function showTicket(ticket) {
   ]);
   renderDeadlines(ticket);
   renderActions(ticket);
-  renderThread(ticket.messages || []);
+  renderThread(ticket.messages || [], ticket.events || []);
   renderLedger(ticket.events || []);
   renderEarlier(customer.earlier_tickets || []);
   emit("ticket-shown", ticket);
@@ -133,9 +133,25 @@ function deliveryBadge(message) {
   return node;
 }
 
-function renderThread(messages) {
+/** Internal notes shown in the thread where they were written, marked as staff-only. */
+function noteItem(event) {
+  return el("li", { cls: "message message-note", attrs: { "data-kind": "internal_note" } }, [
+    el("div", { cls: "message-head" }, [
+      el("strong", { text: event.actor }),
+      el("span", { cls: "muted", text: ` · ${t("note.internal")} · ` }),
+      timeElement(event.at),
+    ]),
+    el("p", { cls: "message-text", text: event.data.text }),
+  ]);
+}
+
+function renderThread(messages, events) {
   const list = clear($("thread"));
+  const notes = events.filter((e) => e.type === "internal_note");
   for (const message of messages) {
+    while (notes.length && Date.parse(notes[0].at) <= Date.parse(message.created_at)) {
+      list.append(noteItem(notes.shift()));
+    }
     const incoming = message.direction === "in";
     const who = incoming
       ? t("author.customer")
@@ -160,6 +176,7 @@ function renderThread(messages) {
     }
     list.append(item);
   }
+  for (const note of notes) list.append(noteItem(note));
 }
 
 /** One ledger event in the member's words. */
