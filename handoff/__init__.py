@@ -37,7 +37,7 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         on_queued=context.outbox.wake,
         zone=settings.zone,
     )
-    app[staff_console.HUB] = staff_console.ConsoleHub(context.database)
+    app[staff_console.HUB] = staff_console.ConsoleHub(context.database, zone=settings.zone)
     for table in (
         routes.routes,
         admin_routes.routes,

@@ -4,12 +4,16 @@ staff websocket, the supervisor dashboard, and customer markup kept inert."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import os
 import re
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -426,3 +430,53 @@ async def test_a_transfer_moves_the_ticket_to_another_agent_who_is_told_at_once(
         assert moves[-1]["actor"] == "anna" and moves[-1]["data"]["reason"] == "transfer"
     finally:
         await boris_context.close()
+
+
+async def test_the_on_time_rate_counts_an_open_ticket_that_missed_its_first_response(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    ticket = await desk.live.ticket(number)
+    first_due = datetime.fromisoformat(ticket["first_response_due"])
+    assert datetime.fromisoformat(ticket["resolution_due"]) > first_due + timedelta(minutes=1)
+    desk.clock.now = first_due + timedelta(minutes=1)  # unanswered, still open
+    await desk.monitor()
+    assert (await desk.live.ticket(number))["escalation"] == "breached"
+
+    await sign_in_supervisor(page, desk)
+    await page.get_by_role("button", name="Dashboard").click()
+    await expect(page.locator("#stat-timely")).to_have_text("0%")
+    await expect(page.locator("#stat-timely-detail")).to_have_text("0 of 1 decided")
+    logistics = page.locator('#holders tr[data-kind="department"]')
+    await expect(logistics).to_contain_text("0% (0 of 1)")
+    await expect(page.locator('#chart-backlog rect[data-status="new"]')).to_have_attribute(
+        "data-count", "1"
+    )
+
+
+async def test_the_ticket_export_downloads_the_period_s_tickets_as_csv(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    first = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    second = (await desk.complain(BILLING_RU, sender={"id": "c-2", "name": "=HYPERLINK(1)"}))[
+        "ticket"
+    ]["number"]
+    assert (await desk.status(first, "resolved"))[0] == 200
+    desk.clock.advance(minutes=5)
+
+    await sign_in_supervisor(page, desk)
+    await page.get_by_role("button", name="Dashboard").click()
+    await expect(page.locator("#stat-total")).to_have_text("2")
+    async with page.expect_download() as waiting:
+        await page.get_by_role("link", name="Export tickets (CSV)").click()
+    download = await waiting.value
+    path = await download.path()
+    text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["number"] for r in rows] == [first, second]
+    assert rows[0]["status"] == "resolved" and rows[1]["status"] in ("new", "assigned")
+    assert rows[1]["customer"] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
+    assert rows[0]["created_at"].endswith("+08:00")  # business time, like the console
+    assert download.suggested_filename.startswith("tickets-")

@@ -26,8 +26,17 @@ export function meter(box, rate, label) {
   clear(box).append(chart);
 }
 
-/** Vertical bars, one per day, labelled with the first, middle and last dates. */
-export function dayChart(box, byDay) {
+/** The mean of each day and the six before it (fewer at the start). */
+export function movingAverage(values, width = 7) {
+  return values.map((_, index) => {
+    const window = values.slice(Math.max(0, index - width + 1), index + 1);
+    return window.reduce((sum, value) => sum + value, 0) / window.length;
+  });
+}
+
+/** Vertical bars, one per day, labelled with the first, middle and last dates; a 7-day
+ * trend line over them, and a mark on each day a spike warning was raised. */
+export function dayChart(box, byDay, spikeDays = []) {
   const days = Object.entries(byDay);
   clear(box);
   if (!days.length) {
@@ -74,12 +83,83 @@ export function dayChart(box, byDay) {
       bar.append(svg("title", {}, `${day}: ${count}`));
       chart.append(bar);
     }
+    if (spikeDays.includes(day)) {
+      const mark = svg("path", {
+        class: "spike-mark",
+        d: `M ${x + step / 2 - 6} ${pad.top - 10} h 12 l -6 9 z`,
+        "data-day": day,
+      });
+      mark.append(svg("title", {}, `${day}: spike warning`));
+      chart.append(
+        svg("line", {
+          class: "spike-line", x1: x + step / 2, x2: x + step / 2,
+          y1: pad.top, y2: height - pad.bottom,
+        }),
+        mark,
+      );
+    }
     const labelled = index === 0 || index === days.length - 1 || index === Math.floor(days.length / 2);
     if (labelled) {
       chart.append(svg("text", {
         class: "tick", x: x + step / 2, y: height - 8, "text-anchor": "middle",
       }, day.slice(5)));
     }
+  });
+  const trend = movingAverage(days.map(([, count]) => count));
+  const points = trend.map((value, index) =>
+    `${pad.left + index * step + step / 2},${height - pad.bottom - (value / max) * plot}`);
+  chart.append(svg("polyline", { class: "trend", points: points.join(" "), fill: "none" }));
+  box.append(chart);
+}
+
+const AGES = ["under_1_day", "1_to_3_days", "3_to_7_days", "over_7_days"];
+
+/** One stacked bar per open status, a segment per age bucket, youngest first. */
+export function backlogChart(box, backlog) {
+  const rows = Object.entries(backlog);
+  clear(box);
+  if (!rows.length) {
+    box.append(el("p", { cls: "muted", text: "No open tickets." }));
+    return;
+  }
+  const width = 360;
+  const rowHeight = 24;
+  const labelWidth = 130;
+  const totals = rows.map(([, ages]) => Object.values(ages).reduce((a, b) => a + b, 0));
+  const max = Math.max(1, ...totals);
+  const chart = svg("svg", {
+    viewBox: `0 0 ${width} ${rows.length * rowHeight + 24}`,
+    class: "bar-chart",
+    role: "img",
+    "aria-label": "Open backlog: " +
+      rows.map(([status], i) => `${word("status", status)} ${totals[i]}`).join(", "),
+  });
+  rows.forEach(([status, ages], index) => {
+    const y = index * rowHeight + 2;
+    let x = labelWidth;
+    chart.append(svg("text", { class: "label", x: labelWidth - 6, y: y + 15, "text-anchor": "end" },
+      word("status", status)));
+    AGES.forEach((age, shade) => {
+      const count = ages[age] || 0;
+      if (!count) return;
+      const segment = ((width - labelWidth - 40) * count) / max;
+      const rect = svg("rect", {
+        class: `age age-${shade}`, x, y: y + 3, width: segment, height: rowHeight - 8,
+        "data-status": status, "data-age": age, "data-count": count,
+      });
+      rect.append(svg("title", {}, `${word("status", status)}, ${age.replaceAll("_", " ")}: ${count}`));
+      chart.append(rect);
+      x += segment;
+    });
+    chart.append(svg("text", { class: "count", x: x + 4, y: y + 15 }, totals[index]));
+  });
+  AGES.forEach((age, shade) => {
+    const x = 10 + shade * 88;
+    const y = rows.length * rowHeight + 8;
+    chart.append(
+      svg("rect", { class: `age age-${shade}`, x, y, width: 10, height: 10 }),
+      svg("text", { class: "tick", x: x + 14, y: y + 9 }, age.replaceAll("_", " ")),
+    );
   });
   box.append(chart);
 }

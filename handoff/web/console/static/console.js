@@ -7,7 +7,7 @@ import { api } from "./api.js";
 import { ended, refusal, resume, signIn, signOut } from "./auth.js";
 import { loadStats, scheduleStatsRefresh, wireDashboard } from "./dashboard.js";
 import { $, emit, notice, on } from "./dom.js";
-import { clearFeed } from "./feed.js";
+import { catchUp, clearFeed } from "./feed.js";
 import { LANGUAGES, languageFor, setLanguage, t } from "./i18n.js";
 import { refresh, reset, scheduleRefresh, setFilter, setSearch } from "./queue.js";
 import { connect, disconnect } from "./socket.js";
@@ -61,6 +61,7 @@ on("signed-in", async (me) => {
     notice(error.message, "error");
   }
   setFilter(isSupervisor() ? "all" : "mine");
+  catchUp();
   loadPresence();
   if (isSupervisor()) loadStats();
 });

@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { $, badge, clear, el, humanize, percent, timeElement } from "./dom.js";
-import { barChart, dayChart, meter } from "./charts.js";
+import { backlogChart, barChart, dayChart, meter } from "./charts.js";
 import { isSupervisor } from "./state.js";
 
 let statsTimer = null;
@@ -26,6 +26,8 @@ export async function loadStats() {
   if ($("period-from").value) params.set("from", $("period-from").value);
   if ($("period-to").value) params.set("to", $("period-to").value);
   $("dashboard-error").textContent = "";
+  $("export-tickets").href = `/api/v1/stats/tickets.csv?${params}`;
+  $("export-figures").href = `/api/v1/stats/figures.csv?${params}`;
   try {
     renderStats(await api(`/api/v1/stats?${params}`));
   } catch (error) {
@@ -58,12 +60,33 @@ function renderStats(stats) {
     ? `${incidence.complaints} complaints, ${incidence.sales} units`
     : "no sales figures";
 
-  dayChart($("chart-day"), stats.by_day || {});
+  const spikeDays = (stats.spike_warnings || []).map((w) => String(w.raised_at).slice(0, 10));
+  dayChart($("chart-day"), stats.by_day || {}, spikeDays);
+  backlogChart($("chart-backlog"), stats.backlog || {});
+  renderHolders(stats.departments || {}, stats.agents || {});
   barChart($("chart-category"), stats.by_category || {}, "complaints by category", "category");
   barChart($("chart-channel"), stats.by_channel || {}, "complaints by channel", "channel");
   barChart($("chart-department"), stats.by_department || {}, "complaints by department",
     "department");
   renderSpikes(stats.spike_warnings || []);
+}
+
+/** Departments, then agents: tickets of the period, open now, and the on-time rate. */
+function renderHolders(departments, agents) {
+  const body = clear($("holders").tBodies[0]);
+  const rows = [
+    ...Object.entries(departments).map(([name, f]) => ["department", name || "–", f]),
+    ...Object.entries(agents).map(([name, f]) => ["agent", name || "unassigned", f]),
+  ];
+  for (const [kind, name, figures] of rows) {
+    const rate = percent(figures.rate);
+    body.append(el("tr", { attrs: { "data-kind": kind, "data-name": name } }, [
+      el("th", { attrs: { scope: "row" }, text: `${kind === "agent" ? "Agent" : "Department"} ${humanize(name)}` }),
+      el("td", { text: figures.tickets }),
+      el("td", { text: figures.open }),
+      el("td", { text: `${rate} (${figures.handled_in_time} of ${figures.decided})` }),
+    ]));
+  }
 }
 
 function renderSpikes(warnings) {

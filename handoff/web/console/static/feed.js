@@ -1,7 +1,9 @@
 // The notifications column: pushes from the staff socket, newest first.
 
+import { api } from "./api.js";
 import { $, clear, el, emit, on, timeElement } from "./dom.js";
 import { t, word } from "./i18n.js";
+import { state } from "./state.js";
 
 const FEED_LIMIT = 100;
 
@@ -32,4 +34,39 @@ export function clearFeed() {
   clear($("feed-list"));
 }
 
-on("notification", addToFeed);
+function lastSeenKey() {
+  return `complaint-desk.feed.${state.me ? state.me.name : ""}`;
+}
+
+function remember(id) {
+  if (!state.me || !id) return;
+  const last = Number(localStorage.getItem(lastSeenKey()) || 0);
+  if (id > last) localStorage.setItem(lastSeenKey(), String(id));
+}
+
+/** On sign-in: what happened for this member since their last visit, under a marker. */
+export async function catchUp() {
+  const after = localStorage.getItem(lastSeenKey()) || "";
+  let answer;
+  try {
+    answer = await api(`/api/v1/notifications?${new URLSearchParams({ after, limit: "100" })}`);
+  } catch {
+    return;
+  }
+  const frames = answer.notifications;
+  if (frames.length) {
+    $("feed-list").append(el("li", {
+      cls: "feed-marker",
+      attrs: { "data-count": String(frames.length) },
+      text: t("feed.since_last", { n: frames.length }),
+    }));
+  }
+  // Oldest first from the server; each is prepended, so the newest ends on top.
+  for (const frame of frames) addToFeed(frame);
+  remember(answer.newest);
+}
+
+on("notification", (frame) => {
+  addToFeed(frame);
+  remember(frame.id);
+});

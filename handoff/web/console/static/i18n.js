@@ -139,6 +139,7 @@ const STRINGS = {
     "ledger.internal_note": "Internal note: {text}",
     "ledger.transferred": "Moved from department {from} to {to}",
     "feed.ticket_transferred": "Ticket transferred to your department",
+    "feed.since_last": "{n} since your last visit",
   },
   ru: {
     "app.title": "Служба жалоб",
@@ -272,6 +273,7 @@ const STRINGS = {
     "transfer.done": "{number} передано: {holder}.",
     "ledger.internal_note": "Внутренняя заметка: {text}",
     "ledger.transferred": "Передано из отдела {from} в {to}",
+    "feed.since_last": "С прошлого визита: {n}",
   },
   "zh-Hans": {
     "app.title": "投诉处理台",
