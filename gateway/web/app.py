@@ -41,7 +41,7 @@ from gateway.web.keys import (
     SETTINGS,
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
-from gateway.web.routes import audit, health, parse
+from gateway.web.routes import audit, health, parse, session
 from gateway.workers import WorkerProcesses, WorkersElsewhere
 from nlu import NluService
 from nlu.replies import ReplyTemplates
@@ -114,6 +114,7 @@ def build_app(
     app.add_routes(health.routes)
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
+    app.add_routes(session.routes)
     return app
 
 
