@@ -79,6 +79,9 @@ def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, An
             messages.c.received_at,
             messages.c.attachments,
             messages.c.notes,
+            messages.c.sender_id,
+            messages.c.sender_name,
+            messages.c.metadata,
         ).where(messages.c.ticket_id == row.id)
     )
     outbound = conn.execute(
@@ -106,6 +109,9 @@ def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, An
                     "created_at": _iso(m.received_at, zone),
                     "attachments": m.attachments,
                     "notes": m.notes or [],
+                    "sender": {"id": m.sender_id, "name": m.sender_name},
+                    # A mail's subject, from, to, cc, reply_to, date and body content type.
+                    "headers": (m.metadata or {}).get("headers"),
                 },
             )
         )
