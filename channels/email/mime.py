@@ -119,7 +119,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         text=text,
         html=safe_html,
         attachments=attachments,
-        notes=notes,
+        notes=list(dict.fromkeys(notes)),  # a header decoded twice is noted once
         body_type=(plain or html_part or msg).get_content_type(),
     )
 
@@ -205,18 +205,15 @@ def _unfold(value: str) -> str:
 
 
 def _sender(values: list[str], notes: list[str]) -> tuple[str, str]:
-    """Name and address from the From headers: of several, the first with an address."""
+    """Name and address from the From headers: of several, the first with an address; the
+    name from any of them ("From: Zhang San" alone, without an address, is a name)."""
     found = [_first_address(value) for value in values]
-    with_address = [pair for pair in found if pair[1]]
     if len(values) > 1:
         notes.append(f"{len(values)} From headers: the first with an address taken")
-    if with_address:
-        name, address = with_address[0]
-        return name or next((n for n, _ in found if n), ""), address
-    name = next((n for n, _ in found if n), "")
-    if not name and values:  # "From: Zhang San" with no address at all
-        name = values[0].strip()
-    return name, ""
+    address = next((a for _, a in found if a), "")
+    name = next((n for n, a in found if n and a == address), "")
+    bare = [v.strip() for v, (_, a) in zip(values, found, strict=True) if not a and v.strip()]
+    return name or (bare[0] if bare else ""), address
 
 
 def _first_address(raw: str) -> tuple[str, str]:
