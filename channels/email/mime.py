@@ -27,6 +27,8 @@ MSGID = re.compile(r"<[^<>\s]{1,400}>")  # longer ones are junk, and too long to
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _HEADER_LINE = re.compile(rb"^(?:[!-9;-~]+[ \t]*:|From )")
 _WORD_CHARSET = re.compile(r"=\?([^?*\s]+)(?:\*[^?]*)?\?[bBqQ]\?")
+#: "cid:" links name the mail's inline images; the ticket view turns them into the images.
+URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}
 JUNK_LINES = 5  # at most this many junk lines before the first header are dropped
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6]|table|pre)>")
 # An innermost <blockquote>: the quoted earlier mail in an HTML reply, kept out of the text.
@@ -88,7 +90,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     message_ids = MSGID.findall(raw_headers.get("message-id", ""))
     text = _part_text(plain, "text body", notes, context) if plain is not None else ""
     html = _part_text(html_part, "HTML body", notes, context) if html_part is not None else None
-    safe_html = nh3.clean(html) if html else None
+    safe_html = nh3.clean(html, url_schemes=URL_SCHEMES) if html else None
     if not text.strip() and safe_html:
         text = html_to_text(safe_html)
     attachments = [

@@ -120,7 +120,10 @@ async def set_handler(request: web.Request) -> web.Response:
 
 
 async def _detail(request: web.Request, number: str) -> dict[str, Any]:
-    ticket = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
+    settings = request.app[SETTINGS]
+    ticket = await request.app[DATABASE].read(
+        ticket_detail, number, settings.zone, settings.data_dir
+    )
     if ticket is None:
         raise _not_found(number)
     return ticket

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gateway.blobs import relink_inline_images
 from gateway.db.schema import conversations, customers, messages, outbox, ticket_events, tickets
 
 _LIST_COLUMNS = (
@@ -55,7 +57,17 @@ def _ticket_fields(row: Any, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, Any] | None:
+def _html(metadata: dict[str, Any], attachments: Any, data_dir: Path | None) -> dict[str, Any]:
+    """A mail's sanitised HTML, its inline images shown (with the data dir at hand)."""
+    html = metadata.get("html")
+    if not html or data_dir is None:
+        return {}
+    return {"html": relink_inline_images(html, attachments or [], data_dir)}
+
+
+def ticket_detail(
+    conn: Connection, number: str, zone: ZoneInfo, data_dir: Path | None = None
+) -> dict[str, Any] | None:
     """The ticket with its customer, messages (both directions) and ledger, oldest first."""
     row = (
         conn.execute(
@@ -112,6 +124,7 @@ def ticket_detail(conn: Connection, number: str, zone: ZoneInfo) -> dict[str, An
                     "sender": {"id": m.sender_id, "name": m.sender_name},
                     # A mail's subject, from, to, cc, reply_to, date and body content type.
                     "headers": (m.metadata or {}).get("headers"),
+                    **_html(m.metadata or {}, m.attachments, data_dir),
                 },
             )
         )
