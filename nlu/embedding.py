@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nlu.normalise import encodable, to_simplified
+from nlu.translit import to_cyrillic
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ DISABLE_ENV = "NLU_DISABLE_EMBEDDINGS"
 
 
 def embedding_text(sample: str) -> str:
-    """What the encoder sees: the start of the message, Chinese in simplified script."""
-    return to_simplified(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))[
-        :MAX_EMBED_CHARS
-    ]
+    """What the encoder sees: the start of the message, Chinese in simplified script,
+    Russian in Latin letters in Cyrillic."""
+    start = to_cyrillic(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))
+    return to_simplified(start)[:MAX_EMBED_CHARS]
 
 
 class SentenceEncoder:

@@ -15,9 +15,10 @@ from nlu.embedding import EMBEDDING_NAME, SentenceEncoder, embedding_text, get_e
 from nlu.entities import EntityExtractor
 from nlu.features import FloatArray, LinearHead, Vectoriser
 from nlu.language import detect_language
-from nlu.normalise import bounded, encodable, fold, mask
+from nlu.normalise import bounded, encodable, fold, for_features, mask
 from nlu.result import IntentScore, ParseResult
 from nlu.signals import SignalMatcher
+from nlu.translit import to_cyrillic
 
 STATE_FORMAT = 2
 """Bumped when the stored state's layout changes incompatibly."""
@@ -181,8 +182,9 @@ class NluModel:
         dense: FloatArray | None,
     ) -> ParseResult:
         heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
-        language = detect_language(sample, language_hint)
-        folded = fold(sample)
+        readable = to_cyrillic(sample)  # Russian in Latin letters; entities keep `sample`
+        language = detect_language(readable, language_hint)
+        folded = fold(readable)
         idx, val = self.vectoriser.transform(mask(folded))
         probs = heads.intent.probabilities(idx, val, dense)
         classes = heads.intent.classes
@@ -217,7 +219,7 @@ class NluModel:
         heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
         if heads.urgency is None:
             return ""
-        idx, val = self.vectoriser.transform(mask(fold(sample)))
+        idx, val = self.vectoriser.transform(for_features(sample))
         p = heads.urgency.probabilities(idx, val, dense)
         return heads.urgency.classes[int(p.argmax())].removeprefix("urgency_")
 
