@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from nlu.calibration import calibration_summary, expected_calibration_error, reliability
+from nlu.classifier import CONFIDENT, earned_confidence
 from nlu.evaluation import example_language, urgency_figures
+from nlu.features import LinearHead
 from nlu.training_data import HELD_OUT_DIR, SHIPPED_DATA_DIR, read_training_data
 
 
@@ -47,3 +50,25 @@ def test_held_out_set_is_separate_and_covers_every_language() -> None:
     assert {e.intent for e in held_out.urgency_examples()} == {
         f"urgency_{lvl}" for lvl in ("low", "normal", "high", "critical")
     }
+
+
+def test_a_head_never_says_more_than_it_has_earned() -> None:
+    head = LinearHead(
+        classes=["a", "b", "c"],
+        coef=np.zeros((1, 3), dtype=np.float32),
+        intercept=np.asarray([30.0, 0.0, 1.0], dtype=np.float32),
+        max_confidence=0.97,
+    )
+    p = head.probabilities(np.zeros(0, np.int32), np.zeros(0, np.float32))
+    assert p[0] == pytest.approx(0.97)
+    assert p.sum() == pytest.approx(1.0)
+    assert p[2] > p[1]  # the others keep their order
+    assert LinearHead.from_state(head.to_state()).max_confidence == pytest.approx(0.97)
+
+
+def test_earned_confidence_is_the_smoothed_accuracy_of_sure_answers() -> None:
+    top = np.asarray([0.999] * 48 + [0.995, 0.6])
+    correct = np.asarray([True] * 48 + [False, True])
+    assert earned_confidence(top, correct) == pytest.approx(49 / 51)
+    assert earned_confidence(np.asarray([0.7]), np.asarray([True])) == CONFIDENT
+    assert earned_confidence(np.asarray([0.999] * 3), np.asarray([False] * 3)) == 0.5
