@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -173,6 +173,8 @@ class LinearHead:
     # its most confident answers. A linear model on a few thousand sentences is never
     # certain, so a 0.99999 softmax is shown as this instead of 1.0.
     max_confidence: float = 1.0
+    # Held-out fold probabilities from training (rows = training examples); not stored.
+    held_out: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     def probabilities(
         self, idx: IndexArray, val: FloatArray, dense: FloatArray | None = None

@@ -50,25 +50,30 @@ class Tables:
 
 @dataclass
 class Heads:
-    """The intent head and (optional) urgency head of one feature set."""
+    """The intent head and (optional) urgency head of one feature set, and the map that
+    calibrates the combined (model plus signals) urgency confidence."""
 
     intent: LinearHead
     urgency: LinearHead | None = None
+    urgency_map: tuple[list[float], list[float]] | None = None
 
     def to_state(self) -> dict[str, Any]:
         """Plain data for the model store."""
         return {
             "intent": self.intent.to_state(),
             "urgency": self.urgency.to_state() if self.urgency else None,
+            "urgency_map": list(self.urgency_map) if self.urgency_map else None,
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Heads:
         """Inverse of :meth:`to_state`."""
         urgency = state.get("urgency")
+        urgency_map = state.get("urgency_map")
         return cls(
             intent=LinearHead.from_state(state["intent"]),
             urgency=LinearHead.from_state(urgency) if urgency else None,
+            urgency_map=(list(urgency_map[0]), list(urgency_map[1])) if urgency_map else None,
         )
 
 
@@ -205,7 +210,9 @@ class NluModel:
             language=language,
             intent=ranking[0],
             intent_ranking=ranking,
-            urgency=urgency.decide(intent or ranking[0].name, level_probs, signals),
+            urgency=urgency.decide(
+                intent or ranking[0].name, level_probs, signals, heads.urgency_map
+            ),
             entities=tuple(self.entities.extract(sample, language)),
         )
 

@@ -8,6 +8,7 @@ from nlu.model import NluModel
 from nlu.result import Urgency
 from nlu.signals import Signal, SignalMatcher
 from nlu.training_data import SHIPPED_DATA_DIR, read_training_data
+from nlu.urgency import SIGNAL_CONFIDENCE as SIGNAL_CONFIDENCE_FLOOR
 from nlu.urgency import decide
 
 MATCHER = SignalMatcher(
@@ -147,3 +148,12 @@ def test_polite_low_stakes_requests_are_minor() -> None:
         "方便的話幫我取消推廣短訊",
     ):
         assert [s.reason for s in SHIPPED.match(text)] == ["minor"], text
+
+
+def test_confidence_map_turns_the_combined_confidence_into_measured_accuracy() -> None:
+    signals = [Signal("critical", "legal")]
+    probs = {"normal": 0.7, "critical": 0.3}
+    assert decide("billing", probs, signals).confidence == SIGNAL_CONFIDENCE_FLOOR
+    mapped = decide("billing", probs, signals, ([0.5, 0.9], [0.4, 0.8]))
+    assert mapped.level == "critical" and mapped.reasons == ("legal",)
+    assert mapped.confidence == pytest.approx(0.8)
