@@ -22,6 +22,7 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, bearer_token, requires_role
+from gateway.web.responses import json_response
 from handoff.keys import DESK
 from handoff.policy import notify, routing
 
@@ -136,7 +137,7 @@ async def put_presence(request: web.Request) -> web.Response:
         return routing.drain_queue(conn, desk.policy(conn)[0], now)
 
     assigned = await request.app[DATABASE].write(apply)
-    return web.json_response({"name": name, "status": body.status, "assigned": assigned})
+    return json_response({"name": name, "status": body.status, "assigned": assigned})
 
 
 @routes.get("/api/v1/agents/me")
@@ -145,7 +146,7 @@ async def whoami(request: web.Request) -> web.Response:
     """The staff member behind the token, with their presence."""
     member = request[STAFF]
     present = await request.app[DATABASE].read(routing.presence)
-    return web.json_response(
+    return json_response(
         {"name": member.name, "role": member.role, "presence": present.get(member.name, "offline")}
     )
 
@@ -172,4 +173,4 @@ async def list_agents(request: web.Request) -> web.Response:
             for agent in policy.agents
         ]
 
-    return web.json_response({"agents": await request.app[DATABASE].read(read)})
+    return json_response({"agents": await request.app[DATABASE].read(read)})

@@ -10,6 +10,7 @@ from aiohttp import web
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
+from gateway.web.responses import json_response
 from handoff.policy.stats import period_stats
 
 routes = web.RouteTableDef()
@@ -26,7 +27,7 @@ async def stats(request: web.Request) -> web.Response:
     if start >= end:
         raise ApiError(400, "invalid_query", "`from` must be before `to`")
     figures = await request.app[DATABASE].read(period_stats, start, end, zone, now)
-    return web.json_response(figures)
+    return json_response(figures)
 
 
 def _moment(request: web.Request, name: str, zone: ZoneInfo) -> datetime | None:
