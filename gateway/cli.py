@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gateway import wiring
+from sqlalchemy.engine import Connection
+
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.logs import configure_logging
@@ -46,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     config_option = argparse.ArgumentParser(add_help=False)
     config_option.add_argument("--config", type=Path)
     known, rest = config_option.parse_known_args(argv)
-    args = _parser().parse_args(rest)
+    command = next((word for word in rest if not word.startswith("-")), None)
+    # `nlu parse` must start fast: it needs neither the channels nor the staff commands,
+    # whose imports (aiogram, the admin pages' trainer) cost seconds.
+    args = _parser(with_packages=command != "nlu").parse_args(rest)
     try:
         overrides = {
             k: v
@@ -73,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(args.run(args, settings))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, with_packages: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="complaint-gateway",
         description="Complaint intake and chatbot gateway. Every command accepts --config FILE "
@@ -98,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     add = users_commands.add_parser("add", help="create a staff account and print its API token")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="also set a console password, read from the first line of stdin",
+    )
     add.set_defaults(run=_users_add)
     users_commands.add_parser("list", help="every staff account with its role").set_defaults(
         run=_users_list
@@ -110,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("name")
     token.set_defaults(run=_users_token)
+    password = users_commands.add_parser(
+        "password",
+        help="set a staff member's console password (first line of stdin, or asked for), "
+        "lift a lockout and end their console sessions",
+    )
+    password.add_argument("name")
+    password.set_defaults(run=_users_password)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -118,8 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_nlu_commands(commands)
-    for add_commands in wiring.CLI_COMMANDS:
-        add_commands(commands)
+    if with_packages:
+        from gateway import wiring
+
+        for add_commands in wiring.CLI_COMMANDS:
+            add_commands(commands)
     return parser
 
 
@@ -168,10 +188,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.store import sessions  # argon2, only for passwords
+
+    password_hash = None
+    if args.password_stdin:
+        password_hash = _read_password(from_stdin=True)
+        if password_hash is None:
+            return 2
+
     async def create() -> str:
         database = Database(settings.effective_database_url)
         try:
-            return await database.write(add_staff, args.name, args.role, datetime.now(UTC))
+
+            def add(conn: Connection) -> str:
+                token = add_staff(conn, args.name, args.role, datetime.now(UTC))
+                if password_hash is not None:
+                    sessions.set_password(conn, args.name, password_hash)
+                return token
+
+            return await database.write(add)
         finally:
             await database.dispose()
 
@@ -229,6 +264,47 @@ def _users_token(args: argparse.Namespace, settings: Settings) -> int:
     print(f"New API token for {args.name!r} (the old one no longer works; shown once):")
     print(token)
     return 0
+
+
+def _users_password(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.store import sessions  # argon2, only for passwords
+
+    password_hash = _read_password(from_stdin=not sys.stdin.isatty())
+    if password_hash is None:
+        return 2
+
+    async def store() -> None:
+        database = Database(settings.effective_database_url)
+        try:
+            await database.write(sessions.set_password, args.name, password_hash)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(store())
+    except sessions.UnknownStaff:
+        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"Console password set for {args.name!r}; their console sessions have ended.")
+    return 0
+
+
+def _read_password(*, from_stdin: bool) -> str | None:
+    """The argon2id hash of a password read from stdin's first line or asked for twice."""
+    from gateway.store import sessions  # argon2, only for passwords
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("New console password: ")
+        if getpass.getpass("Again: ") != password:
+            print("complaint-gateway: the passwords differ", file=sys.stderr)
+            return None
+    try:
+        return sessions.hash_password(password)
+    except sessions.WeakPassword as exc:
+        print(f"complaint-gateway: {exc}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":

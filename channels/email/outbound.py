@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
@@ -47,10 +48,16 @@ class EmailOutput:
     async def send(self, message: OutboundMessage) -> Delivery:
         message_id = self.message_id(message.id)
         if message.subject is not None:
+            refused = address_problem(message.recipient)
+            if refused is not None:
+                return Delivery.failed(refused)
             return await self._deliver(self.compose_new(message, message_id), message_id)
         parent = await self._db.read(threads.parent_for_reply, message.id, message.conversation_key)
         if parent is None:
             return Delivery.failed("no inbound mail in this conversation to reply to")
+        refused = address_problem(parent.reply_to or parent.address)
+        if refused is not None:  # no server will take it: fail now, never retry
+            return Delivery.failed(refused)
         subject = reply_subject(parent.subject, message.ticket_number)
         await self._db.write(
             threads.record_outbound,
@@ -123,6 +130,18 @@ class EmailOutput:
         mail.add_alternative(text_as_html(message.text, message.language), subtype="html")
         if message.language:  # after the content: setting content drops Content-* headers
             mail["Content-Language"] = message.language
+
+
+def address_problem(address: str) -> str | None:
+    """Why no mail server would accept `address` (a trailing dot, a space, no domain), or
+    None. Only the syntax is checked: whether it exists is the receiving server's call."""
+    try:
+        validate_email(
+            address, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        return f"invalid recipient address {address!r}: {exc}"
+    return None
 
 
 def reply_subject(original: str, ticket_number: str | None) -> str:

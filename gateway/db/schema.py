@@ -192,6 +192,23 @@ staff = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("disabled_at", UTCDateTime),
+    # Console sign-in: an argon2id hash (null: no password, token only), and the lockout.
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("failed_sign_ins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime),
+)
+
+#: Console sessions: the cookie's SHA-256 (the cookie itself is never stored) and the
+#: CSRF token the page must echo on every change it asks for.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("staff_id", BigId, sa.ForeignKey("staff.id"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_staff_sessions_staff_id", "staff_id"),
 )
 
 
