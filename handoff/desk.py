@@ -49,6 +49,8 @@ class TicketDesk:
     ) -> None:
         self._settings = settings
         self.policies = PolicyCache(settings.timezone)
+        #: The registry's live-chat channels (the customer waits: takeover makes sense).
+        self.live_chats = live_chat_channels
         self._handling = MessageHandling(self, replies, settings, live_chat_channels)
 
     def policy(self, conn: Connection) -> tuple[Policy, BusinessCalendar]:

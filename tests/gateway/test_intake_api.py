@@ -134,6 +134,7 @@ async def test_staff_read_the_ticket_with_its_messages_and_ledger(gateway: LiveG
     ):
         assert field in ticket
     assert ticket["channel"] == "api"
+    assert ticket["live_chat"] is False  # no one waits live on the api channel
     assert ticket["severity"] in {"general", "important", "major"}
     assert ticket["customer"]["email"] == "li.wei@example.com"
     assert re.search(r"[+-]\d\d:\d\d$", ticket["first_response_due"])

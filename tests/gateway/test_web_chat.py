@@ -34,6 +34,7 @@ async def test_a_chat_complaint_gets_the_acknowledgement_as_a_frame(gateway: Liv
     assert "Мы получили" in reply["text"]
     ticket = await gateway.ticket(number)
     assert ticket["channel"] == "web_chat"
+    assert ticket["live_chat"] is True  # the channel registry's record says so
 
 
 async def test_a_session_resumes_and_gets_what_was_kept_while_away(gateway: LiveGateway) -> None:
