@@ -23,12 +23,12 @@ from aiohttp import WSMsgType, web
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 
+from . import CHANNEL
 from .guard import origin_allowed, verified_customer
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web_chat"
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
 GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
@@ -102,7 +102,7 @@ class WebChatInput:
         key = conversation_key(token)
         self._sessions.add(key, ws)
         await ws.send_json({"type": "session", "session": token, "resumed": resumed})
-        await self._outbox.release(CHANNEL, key)
+        await self._outbox.release(CHANNEL.name, key)
 
     async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:
         profile = _profile(data)
@@ -132,7 +132,7 @@ class WebChatInput:
             else uuid.uuid4().hex
         )
         message = InboundMessage(
-            channel=CHANNEL,
+            channel=CHANNEL.name,
             external_id=external_id[:255],
             conversation_key=key,
             # A verified customer is one customer across sessions and devices.
