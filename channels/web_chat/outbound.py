@@ -28,6 +28,8 @@ class WebChatOutput:
             "type": "reply",
             "id": message.id,
             "kind": message.kind,
+            # The agent's name, so the customer sees who took over; "bot" otherwise.
+            "author": message.author,
             "text": message.text,
             "ticket": {"number": message.ticket_number} if message.ticket_number else None,
             # Quick answers (a survey's scores) for the widget to show as buttons.

@@ -157,6 +157,9 @@ def list_for_audit(
             messages.c.language,
             messages.c.intent,
             messages.c.notes,
+            messages.c.sender_id,
+            messages.c.sender_name,
+            messages.c.metadata,
             tickets.c.number.label("ticket"),
         )
         .select_from(messages.outerjoin(tickets, tickets.c.id == messages.c.ticket_id))
@@ -168,9 +171,18 @@ def list_for_audit(
     if before is not None:
         query = query.where(messages.c.id < before)
     rows = (conn.execute(query)).mappings().all()
-    page = [dict(r) for r in rows[:limit]]
+    page = [_audit_item(dict(r)) for r in rows[:limit]]
     next_cursor = int(page[-1]["id"]) if len(rows) > limit else None
     return page, next_cursor
+
+
+def _audit_item(row: dict[str, Any]) -> dict[str, Any]:
+    """The sender and, for a mail, its headers (subject, from, to, cc, reply_to, date and
+    the body's content type) from the stored metadata; the rest of the metadata stays in."""
+    metadata = row.pop("metadata") or {}
+    row["sender"] = {"id": row.pop("sender_id"), "name": row.pop("sender_name")}
+    row["headers"] = metadata.get("headers")
+    return row
 
 
 def message_result(conn: Connection, message_id: int) -> dict[str, Any]:

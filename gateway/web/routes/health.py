@@ -1,7 +1,8 @@
-"""Liveness and metrics."""
+"""Liveness, readiness and metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from gateway.store import messages as message_store
 from gateway.web.errors import error_response
-from gateway.web.keys import CLOCK, DATABASE, METRICS, REDIS
+from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, PIPELINE, PROCESSES, REDIS
 from gateway.web.responses import json_response
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,25 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
     return json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """200 once complaints are also answered: the pipeline's NLU model is loaded (the first
+    start trains one from the shipped data, a minute or more; intake is open meanwhile)."""
+    version = await asyncio.to_thread(request.app[NLU].store.latest)
+    processes = request.app.get(PROCESSES)
+    if processes is not None:
+        ready = processes.ready  # this process's pipeline workers loaded their model
+    elif request.app[PIPELINE].dispatch is None:
+        ready = bool(request.app[NLU].model_version)  # the pipeline runs in this process
+    else:
+        ready = version is not None  # role web: the workers run elsewhere
+    if not ready or version is None:
+        return error_response(
+            503, "nlu_loading", "the NLU model is loading or being trained; messages are stored"
+        )
+    return json_response({"status": "ready", "nlu_model": version})
 
 
 @routes.get("/metrics")
