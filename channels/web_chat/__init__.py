@@ -8,14 +8,19 @@ from gateway.channels import ChannelContext, ChannelSet
 from .inbound import WebChatInput
 from .outbound import WebChatOutput
 from .pages import ChatPages
+from .presence import TypingSignal
 from .sessions import ChatSessions
+from .uploads import ChatUploads
 
 NAME = "web_chat"
 
 
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
     sessions = ChatSessions()
-    context.app.router.add_routes(WebChatInput(context, sessions).routes())
+    uploads = ChatUploads(context.settings)
+    context.app.router.add_routes(WebChatInput(context, sessions, uploads).routes())
+    context.app.router.add_routes(uploads.routes())
     context.app.router.add_routes(ChatPages().routes())
+    context.app.router.add_routes(TypingSignal(context.database, sessions).routes())
     context.app.on_shutdown.append(sessions.close_all)
     channels.add_output(NAME, WebChatOutput(sessions))
