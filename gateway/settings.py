@@ -64,7 +64,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    pipeline_workers: int = Field(default=4, ge=1, le=64)
+    pipeline_workers: int = Field(default=4, ge=1, le=64)  # tasks, in a process that runs NLU
+    #: What `run` does (contract "Processes and scale-out"); `--role` on the command line wins.
+    role: Literal["all", "web", "worker"] = "all"
+    #: Pipeline worker processes `run` starts (role all or worker); 0: the pipeline runs inside
+    #: the main process.
+    workers: int = Field(default=1, ge=0, le=64)
+    #: How long a worker's claim on a stored message lasts: a killed worker's messages are
+    #: taken by another after this.
+    pipeline_claim_seconds: float = Field(default=30.0, gt=0)
     #: The complaint-handling policy (departments, agents, calendar, SLA) as TOML; re-read
     #: when it changes. Unset: the defaults, or what an administrator stored via the API.
     policy_file: Path | None = None

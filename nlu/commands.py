@@ -51,6 +51,11 @@ def add_nlu_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     evaluate.add_argument("--data", type=Path, default=None, help="training data file or folder")
     evaluate.add_argument("--test", type=Path, default=None, help="held-out Rasa NLU test file")
+    evaluate.add_argument(
+        "--retrain",
+        action="store_true",
+        help="with --test: train on --data first instead of scoring the model in use",
+    )
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (5)")
     evaluate.add_argument("--seed", type=int, default=0, help="fold shuffling seed (0)")
     evaluate.add_argument("--json", action="store_true", help="machine-readable JSON report")
@@ -216,17 +221,32 @@ def run_train(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def run_eval(args: argparse.Namespace, data_dir: Path) -> int:
-    """``nlu eval``: cross-validation, or train-and-test with ``--test``."""
+    """``nlu eval``: cross-validation, or ``--test FILE`` scored by the model in use (the
+    newest stored version; ``--retrain`` trains on ``--data`` first instead)."""
     from nlu.evaluation import cross_validate, evaluate_on_test, format_report
-    from nlu.training_data import SHIPPED_DATA_DIR, TrainingDataError, read_training_data
+    from nlu.training_data import (
+        SHIPPED_DATA_DIR,
+        TrainingData,
+        TrainingDataError,
+        read_training_data,
+    )
 
     progress = (lambda _: None) if args.json else _stderr_progress
     try:
-        data = read_training_data(args.data or SHIPPED_DATA_DIR)
         if args.test is not None:
             test = read_training_data(args.test)
-            report = evaluate_on_test(data, test, progress=progress)
+            if args.retrain:
+                data = read_training_data(args.data or SHIPPED_DATA_DIR)
+                report = evaluate_on_test(data, test, progress=progress)
+            else:
+                from nlu.service import NluService
+
+                service = NluService(data_dir)
+                service.load(progress)
+                progress(f"scoring model {service.model_version}")
+                report = evaluate_on_test(TrainingData(), test, model=service.model)
         else:
+            data = read_training_data(args.data or SHIPPED_DATA_DIR)
             if args.folds < 2:
                 print("nlu eval: --folds must be at least 2", file=sys.stderr)
                 return 2

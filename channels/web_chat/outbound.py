@@ -16,6 +16,10 @@ class WebChatOutput:
     def __init__(self, sessions: ChatSessions) -> None:
         self._sessions = sessions
 
+    def holds(self, conversation_key: str) -> bool:
+        """Whether the customer's chat is open on this process."""
+        return bool(self._sessions.open_sockets(conversation_key))
+
     async def send(self, message: OutboundMessage) -> Delivery:
         sockets = self._sessions.open_sockets(message.conversation_key)
         if not sockets:
