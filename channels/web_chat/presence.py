@@ -14,6 +14,7 @@ from gateway.db.engine import Database
 from gateway.db.schema import agent_presence, conversations, tickets
 from gateway.web.errors import ApiError
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 
 from .sessions import ChatSessions
 
@@ -71,4 +72,4 @@ class TypingSignal:
                 shown += 1
             except (ConnectionError, RuntimeError):
                 continue
-        return web.json_response({"shown": shown}, status=202)
+        return json_response({"shown": shown}, status=202)

@@ -21,6 +21,7 @@ from gateway.blobs import ATTACHMENTS, store_attachment
 from gateway.messages import Attachment
 from gateway.settings import Settings
 from gateway.web.errors import ApiError
+from gateway.web.responses import json_response
 
 from .guard import origin_allowed
 from .sessions import is_session_token
@@ -88,7 +89,7 @@ class ChatUploads:
         )
         name = Path(unquote(request.headers.get("X-Filename", ""))).name[:200] or None
         body = {"sha256": digest, "filename": name, "content_type": content_type, "size": len(data)}
-        return web.json_response(body, status=201, headers=self._cors(request))
+        return json_response(body, status=201, headers=self._cors(request))
 
     async def _read(self, request: web.Request) -> bytes:
         chunks, size = [], 0

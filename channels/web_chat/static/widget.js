@@ -477,14 +477,16 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     if (event.key === "Escape" && !pageMode) setOpen(false);
   });
 
-  // The network and the tab tell us when a socket may be dead: start afresh at once.
-  addEventListener("online", reconnectNow);
+  // The network and the tab tell us when a socket may be dead: start afresh at once (only
+  // for a visitor who chats: one who never opened the widget needs no socket).
+  const chatting = () => Boolean(state.session || state.open || pending().length);
+  addEventListener("online", () => chatting() && reconnectNow());
   addEventListener("offline", () => {
     if (socket) socket.close();
     setStatus("offline");
   });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState !== "visible") return;
+    if (document.visibilityState !== "visible" || !chatting()) return;
     if (!socket) return reconnectNow();
     const asked = Date.now();
     if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
