@@ -28,6 +28,7 @@ from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
+from gateway.store import messages as message_store
 from gateway.web.keys import (
     CLOCK,
     DATABASE,
@@ -167,9 +168,13 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
             tasks.append(asyncio.create_task(_hear_redis(app, link), name="redis-listen"))
         yield
         if processes is not None:
-            await processes.stop()
+            await processes.stop()  # each worker finishes its batch first
+        sent = 0
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
+            sent = await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
+        if processes is not None:
+            remaining = len(await app[DATABASE].read(message_store.pending_message_ids))
+            _log_drained(remaining, sent)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -189,15 +194,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     sent = 0
     with contextlib.suppress(Exception):
         sent = await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
-    if drained:
-        log.info("drained: every queued message processed; %d due replies sent", sent)
-    else:
-        log.warning(
-            "drained what time allowed: %d messages still queued resume at next start; "
-            "%d due replies sent",
-            pipeline.queued,
-            sent,
-        )
+    _log_drained(0 if drained else pipeline.queued, sent)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -223,3 +220,16 @@ async def _hear_redis(app: web.Application, link: RedisLink) -> None:
 
     outbox.park_listeners.append(parked)
     await link.listen(lambda ids: pipeline.processed(ids, ours=False), release)
+
+
+def _log_drained(remaining: int, sent: int) -> None:
+    """The shutdown's last word before "gateway stopped": what was finished, what was not."""
+    if remaining == 0:
+        log.info("drained: every queued message processed; %d due replies sent", sent)
+    else:
+        log.warning(
+            "drained what time allowed: %d messages still unprocessed resume at next start; "
+            "%d due replies sent",
+            remaining,
+            sent,
+        )

@@ -1,7 +1,8 @@
-"""Liveness and metrics."""
+"""Liveness, readiness and metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from gateway.store import messages as message_store
 from gateway.web.errors import error_response
-from gateway.web.keys import CLOCK, DATABASE, METRICS, REDIS
+from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, REDIS
 from gateway.web.responses import json_response
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,18 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
     return json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """200 once complaints are also answered: a trained NLU model is stored (the first start
+    trains one from the shipped data, about a minute; intake is open meanwhile)."""
+    version = await asyncio.to_thread(request.app[NLU].store.latest)
+    if version is None:
+        return error_response(
+            503, "nlu_loading", "the first NLU model is being trained; messages are stored"
+        )
+    return json_response({"status": "ready", "nlu_model": version})
 
 
 @routes.get("/metrics")
