@@ -209,6 +209,32 @@ async def test_a_reload_restores_the_chat_and_an_agent_reply_arrives_live_with_h
     await page.context.close()
 
 
+async def test_replies_written_while_the_page_was_closed_arrive_once_in_order(
+    stage: Stage,
+) -> None:
+    page = await stage.open_site()
+    context = page.context
+    number = (await complain_in_widget(page)).split()[-1]
+    await page.close()  # the customer leaves; the browser keeps the session
+    for text in ("First: we have called the courier.", "Second: a new parcel leaves today."):
+        async with stage.live.http.post(
+            f"{stage.live.url}/api/v1/tickets/{number}/replies",
+            json={"text": text},
+            headers=stage.live.auth("agent"),
+        ) as resp:
+            assert resp.status == 201, await resp.text()
+    page = await context.new_page()
+    await page.goto(f"{stage.site}/")
+    agent = messages(page, "agent")
+    await expect(agent).to_have_count(2)
+    await expect(agent.nth(0)).to_contain_text("First")
+    await expect(agent.nth(1)).to_contain_text("Second")
+    await page.reload()
+    await expect(page.locator('[data-cgw="status"]')).to_have_attribute("data-state", "online")
+    await expect(messages(page, "agent")).to_have_count(2)
+    await context.close()
+
+
 async def test_the_survey_is_answered_by_a_tap(stage: Stage) -> None:
     page = await stage.open_site()
     number = (await complain_in_widget(page)).split()[-1]
