@@ -433,3 +433,40 @@ async def _frame(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, An
         frame = await ws.receive_json(timeout=10)
         if frame["type"] == kind:
             return dict(frame)
+
+
+async def test_the_chat_works_by_keyboard_and_announces_new_messages(stage: Stage) -> None:
+    page = await stage.open_site()
+    launcher = page.locator('[data-cgw="launcher"]')
+    await launcher.focus()
+    await page.keyboard.press("Enter")
+    box = page.locator('[data-cgw="input"]')
+    await expect(box).to_be_focused()
+    await page.keyboard.type(COMPLAINT)
+    await page.keyboard.press("Enter")
+    await expect(messages(page, "bot")).to_have_count(1)
+    log = page.locator('[data-cgw="log"]')
+    await expect(log).to_have_attribute("aria-live", "polite")
+    await expect(log).to_have_attribute("role", "log")
+    await expect(box).to_have_attribute("aria-label", "Describe your problem…")
+    await page.keyboard.press("Escape")
+    await expect(page.locator('[data-cgw="panel"]')).to_be_hidden()
+    await expect(launcher).to_be_focused()
+    await page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "launcher_text"),
+    [
+        ("zh-CN", "联系我们"),
+        ("zh-TW", "聯絡我們"),
+        ("ru-RU", "Написать нам"),
+        ("de-DE", "Chat with us"),
+    ],
+)
+async def test_the_widget_speaks_the_browser_language(
+    stage: Stage, locale: str, launcher_text: str
+) -> None:
+    page = await stage.open_site(locale=locale)
+    await expect(page.locator('[data-cgw="launcher"]')).to_have_text(launcher_text)
+    await page.context.close()
