@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, tickets
+from gateway.events import TicketOpened
 from gateway.ports import SurveyAnswerOutcome, TicketRequest, TicketSummary
 from gateway.settings import Settings
 from gateway.store import ledger
@@ -86,21 +87,21 @@ class TicketDesk:
             .returning(tickets.c.id)
         )
         assert ticket_id is not None
-        ledger.append(
+        ledger.record(
             conn,
-            ticket_id,
-            "opened",
-            SYSTEM_ACTOR,
-            {
-                "message_id": request.message_id,
-                "channel": request.channel,
-                "category": request.category,
-                "urgency": request.urgency,
-                "urgency_reasons": list(request.urgency_reasons),
-                "severity": severity,
-                "to": "new",
-            },
-            now,
+            TicketOpened(
+                ticket_id=ticket_id,
+                number=number,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                message_id=request.message_id,
+                channel=request.channel,
+                category=request.category,
+                urgency=request.urgency,
+                urgency_reasons=tuple(request.urgency_reasons),
+                severity=severity,
+                department=department,
+            ),
         )
         ledger.append(
             conn,

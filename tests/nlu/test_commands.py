@@ -152,6 +152,20 @@ def test_eval_with_a_test_file_scores_the_model_in_use_without_training(
     assert report["accuracy"] > 0.9  # the stored model was trained on this very file
 
 
+def test_eval_reports_a_held_out_set_beside_cross_validation(
+    small_data_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse_args(
+        "nlu", "eval", "--data", str(small_data_path), "--folds", "2",
+        "--held-out", str(small_data_path), "--json",
+    )  # fmt: skip
+    assert args.handler(args, tmp_path) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "2-fold cross-validation"
+    assert report["held_out"]["mode"].startswith("held-out set")
+    assert {"intent", "urgency"} <= set(report["held_out"]["calibration"])
+
+
 def test_read_messages_reads_bytes_line_by_line() -> None:
     stream = io.BytesIO(b'plain\n{"text": "json", "language_hint": "ru"}\n[1, 2]\n')
     assert list(read_messages(stream)) == [("plain", None), ("json", "ru"), ("[1, 2]", None)]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "i14_admin_audit"
-down_revision = "0003"
+down_revision = "i12_message_claims"
 branch_labels = None
 depends_on = None
 
