@@ -1,4 +1,5 @@
-"""Administrator routes for model versions: list them, and put an earlier one back in use.
+"""Administrator routes for model versions: list them, put an earlier one back in use, and
+score the one in use.
 
 Every process runs the newest version in the model store, so activating an earlier version
 stores a copy of it under a new (newest) name: the other processes switch to it the way
@@ -17,8 +18,10 @@ from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, NLU, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
+from nlu.evaluation import evaluate_on_test
 from nlu.store import ModelStore
 from nlu.trainer import new_version
+from nlu.training_data import HELD_OUT_DIR, TrainingData, TrainingDataError, read_training_data
 
 routes = web.RouteTableDef()
 
@@ -73,3 +76,29 @@ async def activate_model(request: web.Request) -> web.Response:
         lambda conn: audit.record(conn, actor, "nlu.activate", chosen, before, current, now)
     )
     return json_response({"model": current, "from": chosen})
+
+
+#: Reports by model version: a version never changes, so neither does its score.
+_REPORTS: dict[str, dict[str, Any]] = {}
+
+
+@routes.get("/api/v1/admin/nlu/evaluation")
+@requires_role()
+async def evaluate_model(request: web.Request) -> web.Response:
+    """The model in use scored on the shipped held-out set (other authors' sentences):
+    `{"model", "report": {"intents": [{"name", "precision", "recall", "f1", "support"}],
+    "languages", "confused", "accuracy", "macro_f1", ...}}`."""
+    nlu = request.app[NLU]
+    version = nlu.model_version
+    if version not in _REPORTS:
+
+        def score() -> dict[str, Any]:
+            test = read_training_data(HELD_OUT_DIR)
+            return evaluate_on_test(TrainingData(), test, model=nlu.model).to_dict()
+
+        try:
+            report = await asyncio.get_running_loop().run_in_executor(None, score)
+        except TrainingDataError as exc:
+            raise ApiError(503, "unavailable", f"no held-out set to score on: {exc}") from None
+        _REPORTS[version] = report
+    return json_response({"model": version, "report": _REPORTS[version]})
