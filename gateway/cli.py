@@ -21,6 +21,16 @@ from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.logs import configure_logging
 from gateway.settings import Settings, SettingsError, load_settings
+from gateway.startup import (
+    STORAGE_ERRORS,
+    StartupError,
+    check_data_dir,
+    check_port_free,
+    database_error,
+    describe_database,
+    refuse_second_database,
+    sqlite_file,
+)
 from gateway.store import sessions
 from gateway.store.staff import ROLES, StaffNameTaken, add_staff
 from nlu.commands import add_nlu_commands
@@ -46,9 +56,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"complaint-gateway: {exc}", file=sys.stderr)
         sys.exit(2)
     configure_logging(settings.log_level, settings.log_format)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if args.command != "run":
-        asyncio.run(_migrate(settings))
+    try:
+        _prepare(settings, args.command)
+    except StartupError as exc:
+        print(f"complaint-gateway: {exc}", file=sys.stderr)
+        sys.exit(1)
     if args.command == "nlu":
         sys.exit(args.handler(args, settings.data_dir))
     sys.exit(args.run(args, settings))
@@ -89,13 +101,33 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations").set_defaults(
-        run=lambda _args, _settings: 0  # main() migrates before every command
+        run=_db_upgraded  # main() migrates before every command
     )
 
     add_nlu_commands(commands)
     for add_commands in wiring.CLI_COMMANDS:
         add_commands(commands)
     return parser
+
+
+def _prepare(settings: Settings, command: str) -> None:
+    """Checks what every command needs and migrates the database, or raises `StartupError`."""
+    check_data_dir(settings.data_dir)
+    if command == "run":
+        check_port_free(settings.host, settings.port)
+    else:
+        refuse_second_database(settings)
+    database_file = sqlite_file(settings)
+    is_new = database_file is not None and not database_file.exists()
+    try:
+        asyncio.run(_migrate(settings))
+    except STORAGE_ERRORS as exc:
+        raise database_error(settings.effective_database_url, exc) from None
+    if is_new:
+        # Said on stderr so scripts reading stdout are unaffected, and loudly: a database
+        # created by mistake in the wrong folder is the classic first-hour trap.
+        where = describe_database(settings.effective_database_url)
+        print(f"complaint-gateway: created a new database: {where}", file=sys.stderr)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -106,10 +138,19 @@ async def _migrate(settings: Settings) -> None:
         await database.dispose()
 
 
+def _db_upgraded(_args: argparse.Namespace, settings: Settings) -> int:
+    print(f"{describe_database(settings.effective_database_url)} is up to date")
+    return 0
+
+
 def _run(_args: argparse.Namespace, settings: Settings) -> int:
     from gateway.server import serve  # the server pulls in the NLU model and aiohttp
 
-    serve(settings)
+    try:
+        serve(settings)
+    except StartupError as exc:
+        print(f"complaint-gateway: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -142,7 +183,8 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"Created {args.role} {args.name!r}. API token (shown once, keep it secret):")
+    where = describe_database(settings.effective_database_url)
+    print(f"Created {args.role} {args.name!r} in {where}. API token (shown once, keep it secret):")
     print(token)
     return 0
 

@@ -22,6 +22,7 @@ from gateway.channels import OutputChannel
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.db.schema import tickets
+from gateway.events import OutboxQueued
 from gateway.messages import Choice, Delivery, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -55,6 +56,10 @@ class OutboxWorker:
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
+        self._wakeup.set()
+
+    def on_queued(self, event: OutboxQueued) -> None:
+        """Subscribed to the bus: a committed transaction queued a row."""
         self._wakeup.set()
 
     async def release(self, channel: str, conversation_key: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +25,6 @@ from gateway.ports import Parser
 from gateway.store import messages as message_store
 
 log = logging.getLogger(__name__)
-
-ReplyListener = Callable[[], None]
 
 QUEUE_LIMIT = 10_000
 BATCH_SIZE = 32
@@ -54,7 +51,6 @@ class IntakePipeline:
         # What the first attempt needs, kept from `accept` to save a database round trip.
         self._fresh: dict[int, tuple[str, str | None]] = {}
         self._results: dict[int, dict[str, Any]] = {}
-        self.reply_listeners: list[ReplyListener] = []
 
     async def accept(self, message: InboundMessage) -> tuple[int, bool]:
         """Stores the message durably; returns its id and whether it was new."""
@@ -114,6 +110,11 @@ class IntakePipeline:
         if pending:
             log.info("resuming %d messages left half-done", len(pending))
         return len(pending)
+
+    @property
+    def queued(self) -> int:
+        """Messages waiting for a worker in this process."""
+        return self._queue.qsize()
 
     async def drain(self, timeout: float) -> bool:
         """Waits for the queued messages to be processed; False if time ran out."""
@@ -216,9 +217,6 @@ class IntakePipeline:
                 self._metrics.tickets_opened.labels(
                     outcome.ticket.category, outcome.ticket.urgency
                 ).inc()
-            if outcome.reply_text:
-                for listener in self.reply_listeners:
-                    listener()
         started = self._stored_at.pop(message_id, None)
         if started is not None:
             self._metrics.pipeline_latency.observe(time.perf_counter() - started)

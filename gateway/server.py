@@ -12,12 +12,14 @@ import logging
 from aiohttp import web
 
 from gateway.settings import Settings
+from gateway.startup import StartupError, port_error, registered_as_running
 from gateway.web.app import build_app
 
 log = logging.getLogger("gateway")
 
 
 def serve(settings: Settings) -> None:
+    """Serves until SIGINT or SIGTERM; raises `StartupError` when it cannot listen."""
     app = build_app(settings)
     log.info(
         "starting on http://%s:%d (database %s, data %s)",
@@ -26,11 +28,16 @@ def serve(settings: Settings) -> None:
         "sqlite" if settings.is_sqlite else "postgresql",
         settings.data_dir,
     )
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=10.0,
-        access_log=None,
-        print=lambda line: log.info(line.strip()),
-    )
+    with registered_as_running(settings):
+        try:
+            web.run_app(
+                app,
+                host=settings.host,
+                port=settings.port,
+                shutdown_timeout=10.0,
+                access_log=None,
+                print=lambda line: log.info(line.strip()),
+            )
+        except OSError as exc:  # the port was taken between the check and the bind
+            raise StartupError(port_error(settings.host, settings.port, exc)) from None
+    log.info("gateway stopped")

@@ -34,7 +34,6 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         context.clock,
         context.metrics,
         email_enabled=bool(settings.email_smtp_url and settings.email_from),
-        on_queued=context.outbox.wake,
         zone=settings.zone,
     )
     app[staff_console.HUB] = staff_console.ConsoleHub(context.database, zone=settings.zone)

@@ -269,6 +269,18 @@ sales = sa.Table(
     sa.Column("units", sa.BigInteger, nullable=False),
 )
 
+#: Durable events on their way to the bus: written with the change that caused them,
+#: deleted once published (gateway.events.durable).
+event_outbox = sa.Table(
+    "event_outbox",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_event_outbox_created_at", "created_at"),
+)
+
 #: What staff consoles are told (an assignment, a major complaint, an escalation, a
 #: spike); each console tails this table, so every process's sockets see every event.
 notifications = sa.Table(

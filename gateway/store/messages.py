@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages, outbox, tickets
+from gateway.events import MessageStored, emit
 from gateway.messages import InboundMessage
 
 STAGE_STORED = "stored"
@@ -55,6 +56,15 @@ def store_inbound(conn: Connection, message: InboundMessage, now: datetime) -> t
         .returning(messages.c.id)
     )
     assert message_id is not None
+    emit(
+        conn,
+        MessageStored(
+            message_id=int(message_id),
+            channel=message.channel,
+            conversation_key=message.conversation_key,
+            at=now,
+        ),
+    )
     return int(message_id), True
 
 

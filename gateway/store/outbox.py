@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import outbox
+from gateway.events import OutboxQueued, emit
 
 PENDING, SENDING, SENT, FAILED, PARKED = "pending", "sending", "sent", "failed", "parked"
 
@@ -55,6 +56,12 @@ def enqueue(
         .returning(outbox.c.id)
     )
     assert row_id is not None
+    emit(
+        conn,
+        OutboxQueued(
+            outbox_id=int(row_id), channel=channel, conversation_key=conversation_key, kind=kind
+        ),
+    )
     return int(row_id)
 
 

@@ -19,12 +19,23 @@ from gateway.channels import ChannelContext, ChannelSet
 from gateway.clock import Clock, system_clock
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
+from gateway.events import EventBus, EventRelay, OutboxQueued
 from gateway.handling import MessageHandler
 from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
-from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
+from gateway.web.keys import (
+    CLOCK,
+    DATABASE,
+    EVENT_RELAY,
+    EVENTS,
+    METRICS,
+    NLU,
+    OUTBOX,
+    PIPELINE,
+    SETTINGS,
+)
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.routes import audit, health, parse, session
 from nlu import NluService
@@ -42,6 +53,8 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     )
     metrics = Metrics()
     database = Database(settings.effective_database_url)
+    bus = EventBus()
+    relay = EventRelay(database, bus, clock)
     nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
     channel_set = ChannelSet()
     outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock)
@@ -49,12 +62,14 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     desk = wiring.ticket_desk(settings)
     handler = MessageHandler(desk, templates, settings)
     pipeline = IntakePipeline(database, nlu, handler, metrics, clock)
-    pipeline.reply_listeners.append(outbox.wake)
+    bus.subscribe(outbox.on_queued, OutboxQueued)
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
     app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
+    app[EVENTS], app[EVENT_RELAY] = bus, relay
 
     app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_events)
     app.cleanup_ctx.append(_nlu)
     context = ChannelContext(
         settings=settings,
@@ -64,6 +79,7 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
         outbox=outbox,
         metrics=metrics,
         app=app,
+        events=bus,
     )
     for setup in wiring.CHANNEL_SETUPS:
         setup(context, channel_set)
@@ -82,6 +98,19 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     await upgrade(app[DATABASE])
     yield
     await app[DATABASE].dispose()
+
+
+async def _events(app: web.Application) -> AsyncIterator[None]:
+    """Events from other processes in; events crashed processes left behind, out again."""
+    tasks = [
+        asyncio.create_task(app[EVENTS].run(), name="event-bus"),
+        asyncio.create_task(app[EVENT_RELAY].run(), name="event-relay"),
+    ]
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await app[EVENT_RELAY].close()
 
 
 async def _nlu(app: web.Application) -> AsyncIterator[None]:
@@ -107,10 +136,19 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     tasks.append(asyncio.create_task(outbox.run(), name="outbox"))
     yield
     # Finish what is in flight; anything left stays stored and is resumed at next start.
-    if not await pipeline.drain(DRAIN_SECONDS):
-        log.warning("shutdown with messages still queued; they resume at next start")
+    drained = await pipeline.drain(DRAIN_SECONDS)
+    sent = 0
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
+        sent = await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
+    if drained:
+        log.info("drained: every queued message processed; %d due replies sent", sent)
+    else:
+        log.warning(
+            "drained what time allowed: %d messages still queued resume at next start; "
+            "%d due replies sent",
+            pipeline.queued,
+            sent,
+        )
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

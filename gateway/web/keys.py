@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
+from gateway.events import EventBus, EventRelay
 from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
@@ -19,3 +20,5 @@ PIPELINE = web.AppKey("pipeline", IntakePipeline)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 METRICS = web.AppKey("metrics", Metrics)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+EVENTS = web.AppKey("events", EventBus)
+EVENT_RELAY = web.AppKey("event_relay", EventRelay)

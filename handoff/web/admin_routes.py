@@ -11,6 +11,7 @@ from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 from handoff.policy.policy_store import PolicyError, save_policy, stored_document
 from handoff.policy.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
 
@@ -21,7 +22,7 @@ routes = web.RouteTableDef()
 @requires_role("supervisor")
 async def get_policy(request: web.Request) -> web.Response:
     version, document = await request.app[DATABASE].read(stored_document)
-    return web.json_response({"version": version, "policy": document})
+    return json_response({"version": version, "policy": document})
 
 
 @routes.put("/api/v1/admin/policy")
@@ -34,7 +35,7 @@ async def put_policy(request: web.Request) -> web.Response:
         )
     except PolicyError as exc:
         raise ApiError(422, "invalid_policy", str(exc)) from None
-    return web.json_response({"version": version, "policy": document})
+    return json_response({"version": version, "policy": document})
 
 
 @routes.put("/api/v1/admin/sales")
@@ -49,4 +50,4 @@ async def put_sales(request: web.Request) -> web.Response:
     except SalesError as exc:
         raise ApiError(422, "invalid_sales", str(exc)) from None
     imported = await request.app[DATABASE].write(import_sales, rows)
-    return web.json_response({"imported": imported})
+    return json_response({"imported": imported})

@@ -12,8 +12,9 @@ from pydantic import BaseModel, StringConstraints
 
 from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
-from gateway.web.keys import CLOCK, DATABASE, OUTBOX, SETTINGS
+from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 from handoff.desk import TicketNotFound
 from handoff.keys import DESK
 from handoff.policy.lifecycle import IllegalTransition, UnknownStatus
@@ -59,7 +60,7 @@ async def list_tickets(request: web.Request) -> web.Response:
             sort=_sort(request),
         )
     )
-    return web.json_response(
+    return json_response(
         {
             "tickets": page,
             "next": str(next_cursor) if next_cursor else None,
@@ -74,7 +75,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 @requires_role("agent", "supervisor")
 async def get_ticket(request: web.Request) -> web.Response:
     number = request.match_info["number"]
-    return web.json_response(await _detail(request, number))
+    return json_response(await _detail(request, number))
 
 
 @routes.post("/api/v1/tickets/{number}/status")
@@ -89,7 +90,7 @@ async def change_status(request: web.Request) -> web.Response:
                 conn, number, body.status, request[STAFF].name, request.app[CLOCK]()
             )
         )
-    return web.json_response(await _detail(request, number))
+    return json_response(await _detail(request, number))
 
 
 @routes.post("/api/v1/tickets/{number}/replies")
@@ -97,7 +98,7 @@ async def change_status(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StaffReply)
-    desk, settings, outbox = request.app[DESK], request.app[SETTINGS], request.app[OUTBOX]
+    desk, settings = request.app[DESK], request.app[SETTINGS]
     with _desk_errors(number):
         message = await request.app[DATABASE].write(
             queue_staff_reply,
@@ -109,8 +110,7 @@ async def reply(request: web.Request) -> web.Response:
             settings.zone,
             request.headers.get("Idempotency-Key"),
         )
-    outbox.wake()
-    return web.json_response(message, status=201)
+    return json_response(message, status=201)
 
 
 @routes.post("/api/v1/tickets/{number}/handler")
@@ -126,7 +126,7 @@ async def set_handler(request: web.Request) -> web.Response:
                 conn, number, body.handled_by, request[STAFF].name, request.app[CLOCK]()
             )
         )
-    return web.json_response(await _detail(request, number))
+    return json_response(await _detail(request, number))
 
 
 def _sort(request: web.Request) -> str:

@@ -23,6 +23,7 @@ from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, authenticate, bearer_token, requires_role
+from gateway.web.responses import json_response
 from handoff.keys import DESK
 from handoff.policy import notify, routing
 
@@ -161,7 +162,7 @@ async def list_notifications(request: web.Request) -> web.Response:
         after = int(rows[-1].id)
         frames += [notification_frame(r, zone) for r in rows if _concerns(r.audience, member)]
         frames = frames[-limit:]
-    return web.json_response({"notifications": frames, "newest": newest})
+    return json_response({"notifications": frames, "newest": newest})
 
 
 @routes.put("/api/v1/agents/me/presence")
@@ -180,7 +181,7 @@ async def put_presence(request: web.Request) -> web.Response:
         return routing.drain_queue(conn, desk.policy(conn)[0], now)
 
     assigned = await request.app[DATABASE].write(apply)
-    return web.json_response({"name": name, "status": body.status, "assigned": assigned})
+    return json_response({"name": name, "status": body.status, "assigned": assigned})
 
 
 @routes.get("/api/v1/agents/me")
@@ -189,7 +190,7 @@ async def whoami(request: web.Request) -> web.Response:
     """The staff member behind the token, with their presence."""
     member = request[STAFF]
     present = await request.app[DATABASE].read(routing.presence)
-    return web.json_response(
+    return json_response(
         {"name": member.name, "role": member.role, "presence": present.get(member.name, "offline")}
     )
 
@@ -216,4 +217,4 @@ async def list_agents(request: web.Request) -> web.Response:
             for agent in policy.agents
         ]
 
-    return web.json_response({"agents": await request.app[DATABASE].read(read)})
+    return json_response({"agents": await request.app[DATABASE].read(read)})

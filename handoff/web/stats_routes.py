@@ -17,6 +17,7 @@ from gateway.db.schema import customers, tickets
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
+from gateway.web.responses import json_response
 from handoff.policy.stats import period_stats, timeliness
 from handoff.policy.workload import backlog, holder_figures
 
@@ -59,7 +60,7 @@ async def stats(request: web.Request) -> web.Response:
         figures["backlog"] = backlog(conn, now)
         return figures
 
-    return web.json_response(await request.app[DATABASE].read(read))
+    return json_response(await request.app[DATABASE].read(read))
 
 
 @routes.get("/api/v1/stats/tickets.csv")

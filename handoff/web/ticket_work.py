@@ -16,6 +16,7 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 from handoff.keys import DESK
 from handoff.policy import lifecycle
 from handoff.policy.transfer import UnknownTarget, transfer
@@ -67,7 +68,7 @@ async def add_note(request: web.Request) -> web.Response:
         "actor": actor,
         "data": {"text": body.text},
     }
-    return web.json_response(event, status=201)
+    return json_response(event, status=201)
 
 
 @routes.post("/api/v1/tickets/{number}/transfer")
@@ -102,7 +103,7 @@ async def transfer_ticket(request: web.Request) -> web.Response:
         raise ApiError(422, "unknown_target", str(exc)) from None
     if moved is None:
         raise ApiError(404, "ticket_not_found", f"no ticket {number}")
-    return web.json_response(moved)
+    return json_response(moved)
 
 
 @cache
@@ -123,4 +124,4 @@ async def list_canned_replies(request: web.Request) -> web.Response:
     text holds `{customer_name}`, `{ticket_number}` and `{agent_name}` placeholders."""
     language = request.query.get("language")
     replies = [r for r in canned_replies() if language in (None, r["language"])]
-    return web.json_response({"replies": replies})
+    return json_response({"replies": replies})

@@ -211,3 +211,37 @@ async def test_model_parse_answers_the_contract_shape(gateway: LiveGateway) -> N
     assert data["language"] == "ru"
     assert {"text", "intent", "intent_ranking", "urgency", "entities"} <= set(data)
     assert data["intent"]["name"] in {r["name"] for r in data["intent_ranking"]}
+
+
+async def test_answers_are_utf8_without_escapes(gateway: LiveGateway) -> None:
+    body = {
+        "channel": "api",
+        "external_id": uuid.uuid4().hex,
+        "sender": {"id": "c-utf8"},
+        "text": "我买的快递一直没有送到，已经等了两个星期了",
+    }
+    async with gateway.http.post(f"{gateway.url}/api/v1/messages?wait=10", json=body) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+        raw = (await resp.read()).decode("utf-8")
+    assert "\\u" not in raw
+    assert "我们已收到" in raw
+
+
+async def test_only_staff_may_back_date_a_complaint(gateway: LiveGateway) -> None:
+    body = {
+        "channel": "api",
+        "external_id": uuid.uuid4().hex,
+        "sender": {"id": "c-backdate"},
+        "text": "The washing machine leaks since the first day",
+        "received_at": "2026-11-05T10:00:00+00:00",
+    }
+    async with gateway.http.post(f"{gateway.url}/api/v1/messages", json=body) as resp:
+        assert resp.status == 401
+        error = (await resp.json())["error"]
+    assert error["code"] == "unauthorized"
+    assert "received_at" in error["message"]
+    async with gateway.http.post(
+        f"{gateway.url}/api/v1/messages", json=body, headers=gateway.auth()
+    ) as resp:
+        assert resp.status == 202

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from gateway.web.errors import error_response
 from gateway.web.keys import DATABASE, METRICS
+from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -18,7 +19,7 @@ async def healthz(request: web.Request) -> web.Response:
         await request.app[DATABASE].read(lambda conn: conn.execute(sa.text("SELECT 1")))
     except Exception:
         return error_response(503, "database_unavailable", "the database does not answer")
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @routes.get("/metrics")

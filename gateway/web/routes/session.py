@@ -19,6 +19,7 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError, error_response
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import SESSION_COOKIE, authenticate
+from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -61,7 +62,7 @@ async def sign_in(request: web.Request) -> web.Response:
         return locked
     if result.session is None or result.session_id is None:
         raise ApiError(401, "wrong_credentials", "wrong name or password")
-    response = web.json_response(_answer(result.session))
+    response = json_response(_answer(result.session))
     response.set_cookie(
         SESSION_COOKIE,
         result.session_id,
@@ -85,7 +86,7 @@ async def current_session(request: web.Request) -> web.Response:
     )
     if session is None:
         raise ApiError(401, "unauthorized", "not signed in")
-    return web.json_response(_answer(session))
+    return json_response(_answer(session))
 
 
 @routes.delete("/api/v1/session")
@@ -95,7 +96,7 @@ async def sign_out(request: web.Request) -> web.Response:
     session_id = request.cookies.get(SESSION_COOKIE, "")
     if session_id:
         await request.app[DATABASE].write(sessions.end_session, session_id)
-    response = web.json_response({"signed_out": 1})
+    response = json_response({"signed_out": 1})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -105,6 +106,6 @@ async def sign_out_everywhere(request: web.Request) -> web.Response:
     """Ends every console session of the member; API tokens keep working."""
     member = await authenticate(request)
     ended = await request.app[DATABASE].write(sessions.end_all_sessions, member.id)
-    response = web.json_response({"signed_out": ended})
+    response = json_response({"signed_out": ended})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -1,7 +1,7 @@
 """console sign-in: staff passwords (argon2id), lockout, console sessions
 
 Revision ID: i15_console_sign_in
-Revises: 0003
+Revises: i11_events
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "i15_console_sign_in"
-down_revision = "0003"
+down_revision = "i11_events"
 branch_labels = None
 depends_on = None
 
