@@ -89,6 +89,8 @@ class OutboundMessage:
     #: them in the text, which already names them.
     choices: tuple[Choice, ...] = ()
     language: str | None = None
+    #: Who wrote it: "bot", or the staff member's name for an agent's reply.
+    author: str = "bot"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,9 @@ from gateway.channels import ChannelContext
 from gateway.messages import CHANNELS, InboundMessage, Sender
 from gateway.store.staff import staff_for_token
 from gateway.web.body import query_float, read_json
+from gateway.web.errors import ApiError
 from gateway.web.middlewares import bearer_token
+from gateway.web.responses import json_response
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
 MAX_WAIT_SECONDS = 60.0
@@ -65,12 +67,17 @@ class ApiInput:
     async def post_message(self, request: web.Request) -> web.Response:
         wait = query_float(request, "wait", 0, 86_400)
         body = await read_json(request, MessageIn)
-        message = _to_inbound(body, verified=await self._entered_by_staff(request))
+        by_staff = await self._entered_by_staff(request)
+        if body.received_at is not None and not by_staff:
+            # Back-dating moves deadlines and figures: only staff entering a phone call or a
+            # walk-in complaint after the fact may say when it was received.
+            raise ApiError(401, "unauthorized", "received_at may only be set with a staff token")
+        message = _to_inbound(body, verified=by_staff)
         message_id, _created = await self._intake.accept(message)
         if wait is None:
-            return web.json_response({"id": message_id}, status=202)
+            return json_response({"id": message_id}, status=202)
         await self._intake.wait_processed(message_id, min(wait, MAX_WAIT_SECONDS))
-        return web.json_response(await self._intake.result(message_id), status=200)
+        return json_response(await self._intake.result(message_id), status=200)
 
     async def _entered_by_staff(self, request: web.Request) -> bool:
         """A complaint staff typed in (a phone call, a walk-in) carries contact details they

@@ -8,6 +8,7 @@ from gateway.store.messages import list_for_audit
 from gateway.web.body import query_int
 from gateway.web.keys import DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
+from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -26,4 +27,4 @@ async def list_messages(request: web.Request) -> web.Response:
     for item in page:
         item["received_at"] = item["received_at"].astimezone(zone).isoformat()
         item["notes"] = item["notes"] or []
-    return web.json_response({"messages": page, "next": str(next_cursor) if next_cursor else None})
+    return json_response({"messages": page, "next": str(next_cursor) if next_cursor else None})
