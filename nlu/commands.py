@@ -52,6 +52,11 @@ def add_nlu_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     evaluate.add_argument("--data", type=Path, default=None, help="training data file or folder")
     evaluate.add_argument("--test", type=Path, default=None, help="held-out Rasa NLU test file")
     evaluate.add_argument(
+        "--retrain",
+        action="store_true",
+        help="with --test: train on --data first instead of scoring the model in use",
+    )
+    evaluate.add_argument(
         "--held-out",
         type=Path,
         default=None,
@@ -226,11 +231,13 @@ def run_train(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def run_eval(args: argparse.Namespace, data_dir: Path) -> int:
-    """``nlu eval``: cross-validation and the held-out set, or train-and-test with ``--test``."""
+    """``nlu eval``: cross-validation and the held-out set; or ``--test FILE`` scored by the
+    model in use (the newest stored version; ``--retrain`` trains on ``--data`` first)."""
     from nlu.evaluation import cross_validate, evaluate_on_test, format_report
     from nlu.training_data import (
         HELD_OUT_DIR,
         SHIPPED_DATA_DIR,
+        TrainingData,
         TrainingDataError,
         read_training_data,
     )
@@ -241,10 +248,20 @@ def run_eval(args: argparse.Namespace, data_dir: Path) -> int:
         held_out_path = HELD_OUT_DIR  # the shipped data's own held-out set
     reports = []
     try:
-        data = read_training_data(args.data or SHIPPED_DATA_DIR)
         if args.test is not None:
-            reports.append(evaluate_on_test(data, read_training_data(args.test), progress=progress))
+            test = read_training_data(args.test)
+            if args.retrain:
+                data = read_training_data(args.data or SHIPPED_DATA_DIR)
+                reports.append(evaluate_on_test(data, test, progress=progress))
+            else:
+                from nlu.service import NluService
+
+                service = NluService(data_dir)
+                service.load(progress)
+                progress(f"scoring model {service.model_version}")
+                reports.append(evaluate_on_test(TrainingData(), test, model=service.model))
         else:
+            data = read_training_data(args.data or SHIPPED_DATA_DIR)
             if not args.no_cv:
                 if args.folds < 2:
                     print("nlu eval: --folds must be at least 2", file=sys.stderr)

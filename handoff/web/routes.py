@@ -56,9 +56,19 @@ async def list_tickets(request: web.Request) -> web.Response:
             category=request.query.get("category"),
             assignee=request.query.get("assignee"),
             escalation=request.query.get("escalation"),
+            search=request.query.get("q", "").strip()[:200] or None,
+            sort=_sort(request),
         )
     )
-    return json_response({"tickets": page, "next": str(next_cursor) if next_cursor else None})
+    return json_response(
+        {
+            "tickets": page,
+            "next": str(next_cursor) if next_cursor else None,
+            # The gateway's clock, so a console counts down to deadlines without trusting
+            # the browser's.
+            "now": request.app[CLOCK]().astimezone(request.app[SETTINGS].zone).isoformat(),
+        }
+    )
 
 
 @routes.get("/api/v1/tickets/{number}")
@@ -119,8 +129,24 @@ async def set_handler(request: web.Request) -> web.Response:
     return json_response(await _detail(request, number))
 
 
+def _sort(request: web.Request) -> str:
+    sort = request.query.get("sort", "newest")
+    if sort not in ("newest", "due"):
+        raise ApiError(422, "validation_error", "sort must be newest or due")
+    return sort
+
+
 async def _detail(request: web.Request, number: str) -> dict[str, Any]:
-    ticket = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
+    settings = request.app[SETTINGS]
+    ticket = await request.app[DATABASE].read(
+        lambda conn: ticket_detail(
+            conn,
+            number,
+            settings.zone,
+            settings.data_dir,
+            api_callback=settings.api_callback_url is not None,
+        )
+    )
     if ticket is None:
         raise _not_found(number)
     return ticket
