@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     api_callback_url: str | None = None
     #: Websites allowed to embed the chat widget (comma-separated origins); empty: any.
     web_chat_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Largest image or PDF a chat customer may attach.
+    web_chat_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     #: Shared secret for verified chat identities (HMAC-SHA256 of `customer_id:expires`).
     web_chat_identity_secret: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

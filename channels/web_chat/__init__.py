@@ -12,11 +12,16 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
     from .inbound import WebChatInput
     from .outbound import WebChatOutput
     from .pages import ChatPages
+    from .presence import TypingSignal
     from .sessions import ChatSessions
+    from .uploads import ChatUploads
 
     sessions = ChatSessions()
-    context.app.router.add_routes(WebChatInput(context, sessions).routes())
+    uploads = ChatUploads(context.settings)
+    context.app.router.add_routes(WebChatInput(context, sessions, uploads).routes())
+    context.app.router.add_routes(uploads.routes())
     context.app.router.add_routes(ChatPages().routes())
+    context.app.router.add_routes(TypingSignal(context.database, sessions).routes())
     context.app.on_shutdown.append(sessions.close_all)
     channels.add_output(CHANNEL.name, WebChatOutput(sessions))
 

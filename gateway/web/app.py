@@ -38,6 +38,7 @@ from gateway.web.keys import (
     NLU,
     OUTBOX,
     PIPELINE,
+    PROCESSES,
     REDIS,
     SETTINGS,
 )
@@ -50,7 +51,6 @@ from nlu.replies import ReplyTemplates
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
-PROCESSES = web.AppKey("worker_processes", WorkerProcesses)
 
 
 def build_app(

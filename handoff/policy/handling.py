@@ -17,6 +17,7 @@ from gateway.messages import EVERY_MESSAGE_A_TICKET
 from gateway.ports import Outcome, TicketSummary
 from gateway.settings import Settings
 from gateway.store import conversations
+from handoff.policy.numbering import format_ticket_number, ticket_period
 from handoff.policy.requests import SurveyAnswerOutcome, TicketRequest
 from nlu import COMPLAINT_INTENTS
 from nlu.replies import ReplyTemplates
@@ -130,7 +131,7 @@ class MessageHandling:
             else:
                 self._open_complaint(conn, message, parsed, conversation, language, now, outcome)
         elif intent == "check_status":
-            outcome.reply_text = self._status(conn, parsed, customer_id, language)
+            outcome.reply_text = self._status(conn, parsed, customer_id, language, now)
         elif intent == "request_human":
             if outcome.ticket is None:
                 # A person needs a ticket to answer on, even before the customer said why.
@@ -223,7 +224,12 @@ class MessageHandling:
         )
 
     def _status(
-        self, conn: Connection, parsed: dict[str, Any], customer_id: int, language: str
+        self,
+        conn: Connection,
+        parsed: dict[str, Any],
+        customer_id: int,
+        language: str,
+        now: datetime,
     ) -> str:
         asked = next(
             (
@@ -240,7 +246,10 @@ class MessageHandling:
             ticket_number=ticket.number if ticket else None,
             status=ticket.status if ticket else None,
             due=self._local(ticket.first_response_due) if ticket else None,
-            example_number=f"{self._settings.ticket_prefix}-202611-000123",
+            # This month's form, so the example looks like the customer's own number.
+            example_number=format_ticket_number(
+                self._settings.ticket_prefix, ticket_period(now, self._settings.zone), 123
+            ),
         )
 
     def _join_open_ticket(
