@@ -69,15 +69,8 @@ class WorkerProcesses:
         for proc in self._procs:
             if proc is not None and proc.stdin is not None:
                 proc.stdin.close()
-        for proc in self._procs:
-            if proc is None:
-                continue
-            try:
-                await asyncio.wait_for(proc.wait(), STOP_SECONDS)
-            except TimeoutError:
-                log.warning("pipeline worker %d did not stop; killing it", proc.pid)
-                proc.kill()
-                await proc.wait()
+        # Together: a shutdown waits STOP_SECONDS at most, however many workers there are.
+        await asyncio.gather(*(_stop(proc) for proc in self._procs if proc is not None))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -125,6 +118,15 @@ class WorkerProcesses:
                 with contextlib.suppress(ConnectionError, RuntimeError):
                     proc.stdin.write(b"\n")
                     await proc.stdin.drain()
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    try:
+        await asyncio.wait_for(proc.wait(), STOP_SECONDS)
+    except TimeoutError:
+        log.warning("pipeline worker %d did not stop; killing it", proc.pid)
+        proc.kill()
+        await proc.wait()
 
 
 class WorkersElsewhere:
