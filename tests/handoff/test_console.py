@@ -394,6 +394,12 @@ async def test_a_canned_reply_in_russian_fills_the_customer_s_name(
         "номер заказа. Пришлите его, пожалуйста. — test-supervisor"
     )
 
+    # The console's own words follow the member's language, the customer's text does not.
+    await page.get_by_label("Language").select_option("ru")
+    await expect(page.locator("#reply-send")).to_have_text("Отправить ответ")
+    await expect(page.locator("#status-buttons [data-status='resolved']")).to_have_text("Решено")
+    await expect(page.locator("#thread .message-in .message-text")).to_have_text(BILLING_RU)
+
 
 async def test_a_transfer_moves_the_ticket_to_another_agent_who_is_told_at_once(
     page: Page, browser: Browser, sqlite_desk: Desk
