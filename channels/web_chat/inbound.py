@@ -1,12 +1,16 @@
 """`GET /ws/chat`: customer frames in, stored before they are acknowledged.
 
 Frames from the customer: `{"type": "hello", "session": TOKEN?, "name"?, "email"?,
-"language"?}` (optional, first; `"resume"` is the same frame),
-`{"type": "message", "text": "...", "id": CLIENT_ID?}` and `{"type": "ping"}`.
-The gateway answers `session`, `received` (the message is stored), `reply`, `pong` and
-`error` frames. The session token comes back in the `session` frame and a cookie;
+"language"?, "order"?, "identity"?: {"id", "expires", "signature"}}` (optional, first;
+`"resume"` is the same frame; see `guard` for the identity),
+`{"type": "message", "text": "...", "id": CLIENT_ID?, "attachments"?: [{"sha256",
+"filename"}]}` (files uploaded first, see `uploads`) and `{"type": "ping"}`.
+The gateway answers `session` (with `agents_online`), `received` (the message is stored),
+`reply` (with `author`: "bot" or the agent's name), `typing` (an agent is writing), `pong`
+and `error` frames. The session token comes back in the `session` frame and a cookie;
 presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
-conversation and delivers what was kept while the customer was away.
+conversation and delivers what was kept while the customer was away. A handshake from a
+site not in `GATEWAY_WEB_CHAT_ORIGINS` is refused with 403 before any frame.
 """
 
 from __future__ import annotations
@@ -21,23 +25,32 @@ from aiohttp import WSMsgType, web
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 
+from . import CHANNEL
+from .guard import origin_allowed, verified_customer
+from .presence import agents_online
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
+from .uploads import ChatUploads
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web_chat"
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
 GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
 
 
 class WebChatInput:
-    def __init__(self, context: ChannelContext, sessions: ChatSessions) -> None:
+    def __init__(
+        self, context: ChannelContext, sessions: ChatSessions, uploads: ChatUploads
+    ) -> None:
         self._intake = context.intake
+        self._db = context.database
         self._outbox = context.outbox
         self._metrics = context.metrics
         self._sessions = sessions
+        self._uploads = uploads
         self._max_frame = context.settings.max_body_bytes
+        self._origins = context.settings.web_chat_origins
+        self._identity_secret = context.settings.web_chat_identity_secret
 
     def routes(self) -> web.RouteTableDef:
         routes = web.RouteTableDef()
@@ -45,6 +58,12 @@ class WebChatInput:
         return routes
 
     async def chat(self, request: web.Request) -> web.WebSocketResponse:
+        if not origin_allowed(request, self._origins):
+            raise web.HTTPForbidden(
+                text='{"error": {"code": "origin_refused", "message": "this site may not '
+                'embed the chat (GATEWAY_WEB_CHAT_ORIGINS)"}}',
+                content_type="application/json",
+            )
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
         offered = request.query.get("session") or request.cookies.get(COOKIE)
         token = offered if is_session_token(offered) else None
@@ -75,7 +94,7 @@ class WebChatInput:
                     token = str(wanted) if resumed else provisional
                     await self._open(ws, token, resumed=resumed)
                 if kind in GREETINGS:
-                    profile = _profile(data)
+                    profile = await self._greet(ws, data)
                 elif kind == "message":
                     await self._message(ws, token, data, profile)
                 elif kind == "ping":
@@ -90,14 +109,43 @@ class WebChatInput:
     async def _open(self, ws: web.WebSocketResponse, token: str, *, resumed: bool) -> None:
         key = conversation_key(token)
         self._sessions.add(key, ws)
-        await ws.send_json({"type": "session", "session": token, "resumed": resumed})
-        await self._outbox.release(CHANNEL, key)
+        # Whether anyone could answer now: if not, the widget asks for an email address.
+        try:
+            online: bool | None = await self._db.read(agents_online)
+        except Exception:  # a database outage must not cost the customer the chat
+            online = None
+        await ws.send_json(
+            {
+                "type": "session",
+                "session": token,
+                "resumed": resumed,
+                "agents_online": online,
+                "attachment_max_bytes": self._uploads.max_bytes,
+            }
+        )
+        await self._outbox.release(CHANNEL.name, key)
+
+    async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:
+        profile = _profile(data)
+        if "identity" in data:
+            customer = verified_customer(self._identity_secret, data["identity"])
+            if customer is None:
+                await _error(ws, "identity_refused", "the identity signature is wrong or expired")
+            else:
+                profile["customer"] = customer
+        return profile
 
     async def _message(
         self, ws: web.WebSocketResponse, token: str, data: dict[str, Any], profile: dict[str, Any]
     ) -> None:
-        text = data.get("text")
-        if not isinstance(text, str) or not text.strip():
+        text = data.get("text", "")
+        attachments = self._uploads.attachments(data.get("attachments"))
+        if attachments is None:
+            await _error(
+                ws, "invalid_attachment", "attachments must name files uploaded to this chat"
+            )
+            return
+        if not isinstance(text, str) or not (text.strip() or attachments):
             await _error(ws, "invalid_message", "text must be a non-empty string")
             return
         if len(text) > MAX_TEXT_CHARS:
@@ -111,12 +159,19 @@ class WebChatInput:
             else uuid.uuid4().hex
         )
         message = InboundMessage(
-            channel=CHANNEL,
+            channel=CHANNEL.name,
             external_id=external_id[:255],
             conversation_key=key,
-            sender=Sender(id=key, name=profile.get("name"), email=profile.get("email")),
+            # A verified customer is one customer across sessions and devices.
+            sender=Sender(
+                id=f"site:{profile['customer']}" if "customer" in profile else key,
+                name=profile.get("name"),
+                email=profile.get("email"),
+            ),
             text=text,
+            attachments=attachments,
             language_hint=profile.get("language"),
+            metadata={k: profile[k] for k in ("order", "customer") if k in profile},
         )
         try:
             message_id, created = await self._intake.accept(message)
@@ -141,7 +196,7 @@ def _decode(raw: str) -> dict[str, Any] | None:
 def _profile(data: dict[str, Any]) -> dict[str, Any]:
     return {
         key: str(data[key])[:200]
-        for key in ("name", "email", "language")
+        for key in ("name", "email", "language", "order")
         if isinstance(data.get(key), str) and data[key].strip()
     }
 

@@ -143,6 +143,8 @@ messages = sa.Table(
     sa.Column("metadata", sa.JSON, nullable=False),
     # stored -> done; the pipeline resumes every message not yet done.
     sa.Column("stage", sa.String(10), nullable=False),
+    # A pipeline worker's claim on a stored message; expired, any worker may take it.
+    sa.Column("claimed_until", UTCDateTime),
     sa.Column("language", sa.String(16)),
     sa.Column("intent", sa.String(40)),
     sa.Column("parse", sa.JSON),
@@ -303,4 +305,51 @@ customer_contacts = sa.Table(
     sa.Column("value", sa.String(320), primary_key=True),
     sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("verified_at", UTCDateTime, nullable=False),
+)
+
+#: Every administrator's change (staff, policy, templates): who, when, before and after.
+admin_audit = sa.Table(
+    "admin_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),  # staff.add, template.put, ...
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Background trainings started by administrators; any process answers for any job.
+nlu_jobs = sa.Table(
+    "nlu_jobs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("state", sa.String(10), nullable=False),  # queued, running, done, failed
+    sa.Column("progress", sa.Float, nullable=False),
+    sa.Column("model", sa.String(100)),
+    sa.Column("error", sa.Text),
+    sa.Column("author", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Agents' corrections of a ticket's category or urgency, waiting for an administrator to
+#: accept one as a training example (or reject it).
+nlu_corrections = sa.Table(
+    "nlu_corrections",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("field", sa.String(10), nullable=False),  # category, urgency
+    sa.Column("from_value", sa.String(40), nullable=False),
+    sa.Column("to_value", sa.String(40), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),  # pending, accepted, rejected
+    sa.Column("reviewed_by", sa.String(100)),
+    sa.Column("reviewed_at", UTCDateTime),
+    sa.Index("ix_nlu_corrections_state", "state"),
 )

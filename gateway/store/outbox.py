@@ -146,6 +146,23 @@ def park(conn: Connection, row_id: int, reason: str) -> None:
     )
 
 
+def claim_parked(
+    conn: Connection, channel: str, conversation_key: str, now: datetime, lease: timedelta
+) -> list[sa.Row[Any]]:
+    """Leases a recipient's parked rows to the process that holds their connection."""
+    rows = conn.execute(
+        sa.update(outbox)
+        .where(
+            outbox.c.channel == channel,
+            outbox.c.conversation_key == conversation_key,
+            outbox.c.status == PARKED,
+        )
+        .values(status=SENDING, lease_until=now + lease, attempts=outbox.c.attempts + 1)
+        .returning(*outbox.c)
+    )
+    return sorted(rows.all(), key=lambda r: r.id)
+
+
 def unpark(conn: Connection, channel: str, conversation_key: str, now: datetime) -> int:
     """Makes a returning recipient's parked rows due now; returns how many."""
     result = conn.execute(

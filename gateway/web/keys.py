@@ -10,7 +10,9 @@ from gateway.events import EventBus, EventRelay
 from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
+from gateway.redis_link import RedisLink
 from gateway.settings import Settings
+from gateway.workers import WorkerProcesses
 from nlu import NluService
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,5 +22,8 @@ PIPELINE = web.AppKey("pipeline", IntakePipeline)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 METRICS = web.AppKey("metrics", Metrics)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+#: Set by `complaint-gateway run`: Redis between processes (with GATEWAY_REDIS_URL).
+REDIS: web.AppKey[RedisLink | None] = web.AppKey("redis")
 EVENTS = web.AppKey("events", EventBus)
 EVENT_RELAY = web.AppKey("event_relay", EventRelay)
+PROCESSES = web.AppKey("worker_processes", WorkerProcesses)

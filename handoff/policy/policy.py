@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from handoff.policy.calendar import BusinessCalendar
 
 SEVERITIES = ("general", "important", "major")
+#: The department and language of an agent account the policy does not list yet: a new
+#: agent takes tickets of every department and language until an administrator narrows it.
+ANY = "*"
 WORKDAYS: tuple[str | int, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 SEVERITY_BY_URGENCY = {
@@ -84,7 +87,7 @@ class Agent(_Strict):
 
     def speaks(self, language: str) -> bool:
         base = language.split("-")[0]
-        return language in self.languages or base in self.languages
+        return ANY in self.languages or language in self.languages or base in self.languages
 
     def takes(self, category: str) -> bool:
         return not self.categories or category in self.categories
@@ -170,10 +173,25 @@ class Policy(_Strict):
         return self.default_department
 
     def agents_of(self, department: str) -> list[Agent]:
-        return [agent for agent in self.agents if agent.department == department]
+        return [agent for agent in self.agents if agent.department in (department, ANY)]
 
     def agent(self, name: str) -> Agent | None:
         return next((agent for agent in self.agents if agent.name == name), None)
+
+    def with_accounts(self, enabled: list[str], disabled: set[str]) -> Policy:
+        """The policy as routing uses it: without agents whose account is disabled, plus an
+        agent in every department and language for each enabled agent account (`enabled`)
+        that it does not list itself."""
+        listed = {agent.name for agent in self.agents}
+        kept = [agent for agent in self.agents if agent.name not in disabled]
+        extra = [
+            Agent(name=name, department=ANY, languages=[ANY])
+            for name in enabled
+            if name not in listed
+        ]
+        if not extra and len(kept) == len(self.agents):
+            return self
+        return self.model_copy(update={"agents": [*kept, *extra]})
 
     def supervisors_of(self, department: str) -> list[str]:
         named = self.departments[department].supervisors if department in self.departments else []

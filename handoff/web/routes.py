@@ -140,7 +140,11 @@ async def _detail(request: web.Request, number: str) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     ticket = await request.app[DATABASE].read(
         lambda conn: ticket_detail(
-            conn, number, settings.zone, api_callback=settings.api_callback_url is not None
+            conn,
+            number,
+            settings.zone,
+            settings.data_dir,
+            api_callback=settings.api_callback_url is not None,
         )
     )
     if ticket is None:

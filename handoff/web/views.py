@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gateway.blobs import relink_inline_images
 from gateway.db.schema import conversations, customers, messages, outbox, ticket_events, tickets
 from handoff.policy.lifecycle import OPEN_STATUSES, TRANSITIONS
 
@@ -67,8 +69,21 @@ def _delivery(channel: str, status: str, api_callback: bool) -> str:
     return status
 
 
+def _html(metadata: dict[str, Any], attachments: Any, data_dir: Path | None) -> dict[str, Any]:
+    """A mail's sanitised HTML, its inline images shown (with the data dir at hand)."""
+    html = metadata.get("html")
+    if not html or data_dir is None:
+        return {}
+    return {"html": relink_inline_images(html, attachments or [], data_dir)}
+
+
 def ticket_detail(
-    conn: Connection, number: str, zone: ZoneInfo, *, api_callback: bool = True
+    conn: Connection,
+    number: str,
+    zone: ZoneInfo,
+    data_dir: Path | None = None,
+    *,
+    api_callback: bool = True,
 ) -> dict[str, Any] | None:
     """The ticket with its customer, messages (both directions) and ledger, oldest first.
     Each outbound message has `delivery`: pending, sending, sent, failed (with
@@ -95,6 +110,9 @@ def ticket_detail(
             messages.c.received_at,
             messages.c.attachments,
             messages.c.notes,
+            messages.c.sender_id,
+            messages.c.sender_name,
+            messages.c.metadata,
         ).where(messages.c.ticket_id == row.id)
     )
     outbound = conn.execute(
@@ -123,6 +141,10 @@ def ticket_detail(
                     "created_at": _iso(m.received_at, zone),
                     "attachments": m.attachments,
                     "notes": m.notes or [],
+                    "sender": {"id": m.sender_id, "name": m.sender_name},
+                    # A mail's subject, from, to, cc, reply_to, date and body content type.
+                    "headers": (m.metadata or {}).get("headers"),
+                    **_html(m.metadata or {}, m.attachments, data_dir),
                 },
             )
         )

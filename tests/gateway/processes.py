@@ -20,8 +20,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gateway(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[bytes]:
-    """`complaint-gateway run` on `port`; `settings` are extra GATEWAY_* variables."""
+def start_gateway(
+    data_dir: Path, port: int, role: str = "all", **settings: str
+) -> subprocess.Popen[bytes]:
+    """`complaint-gateway run --role ROLE` on `port`; `settings` are extra GATEWAY_* variables."""
     env = {
         **os.environ,
         "GATEWAY_DATA_DIR": str(data_dir),
@@ -30,7 +32,7 @@ def start_gateway(data_dir: Path, port: int, **settings: str) -> subprocess.Pope
     }
     log = open(data_dir / f"gateway-{port}.log", "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "run", "--port", str(port)],
+        [sys.executable, "-m", "gateway.cli", "run", "--port", str(port), "--role", role],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -43,15 +45,29 @@ async def wait_healthy(
     proc: subprocess.Popen[bytes] | None = None,
     timeout: float = 120,
 ) -> None:
-    """Polls `url`/healthz until it answers 200; fails at once if `proc` has exited."""
+    """Polls `url`/readyz until it answers 200 (messages are then processed, not only
+    stored); fails at once if `proc` has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc is None or proc.poll() is None, "server exited during start-up"
         try:
-            async with http.get(f"{url}/healthz") as resp:
+            async with http.get(f"{url}/readyz") as resp:
                 if resp.status == 200:
                     return
         except aiohttp.ClientError:
             pass
         await asyncio.sleep(0.2)
     raise AssertionError(f"{url} did not become healthy")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (a gateway's pipeline workers)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from gateway.web.keys import NLU
 from tests.conftest import LiveGateway
 
 NUMBER = re.compile(r"^TS-\d{6}-\d{6}$")
@@ -17,6 +18,14 @@ async def test_health_says_ok(gateway: LiveGateway) -> None:
     async with gateway.http.get(f"{gateway.url}/healthz") as resp:
         assert resp.status == 200
         assert await resp.json() == {"status": "ok"}
+
+
+async def test_ready_names_the_model_in_use(gateway: LiveGateway) -> None:
+    async with gateway.http.get(f"{gateway.url}/readyz") as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["status"] == "ready"
+    assert body["nlu_model"] == gateway.app[NLU].store.latest()
 
 
 async def test_post_without_wait_answers_202_with_the_message_id(gateway: LiveGateway) -> None:

@@ -1,7 +1,7 @@
 """console sign-in: staff passwords (argon2id), lockout, console sessions
 
 Revision ID: i15_console_sign_in
-Revises: i11_events
+Revises: 0003
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "i15_console_sign_in"
-down_revision = "i11_events"
+down_revision = "i14_admin_audit"
 branch_labels = None
 depends_on = None
 
