@@ -205,6 +205,8 @@ export function describeEvent(event) {
     severity: word("severity", data.severity),
     department: word("department", data.department),
     reason: word("reason", data.reason),
+    before: word(data.field, data.from),
+    after: word(data.field, data.to),
   };
   switch (event.type) {
     case "assigned":
