@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -200,7 +201,23 @@ async def running_gateway(
                 str(server.make_url("")).rstrip("/"), http, settings, app[DATABASE], tokens, app
             )
         finally:
-            await server.close()
+            await _close_within(server, SHUTDOWN_LIMIT)
+
+
+#: A gateway shuts down in seconds; past this, something waits forever and the test run
+#: must not hang on it (seen, rarely, on a loaded machine: every thread idle, one await open).
+SHUTDOWN_LIMIT = 60.0
+
+
+async def _close_within(server: TestServer, limit: float) -> None:
+    """Closes the test server; if that hangs, prints every task's stack (what it waits on)
+    to stderr and goes on, so the run reports the hang instead of timing out."""
+    try:
+        await asyncio.wait_for(asyncio.shield(server.close()), limit)
+    except TimeoutError:
+        print(f"\n--- gateway shutdown still waiting after {limit:.0f}s; tasks:", file=sys.stderr)
+        for task in asyncio.all_tasks():
+            task.print_stack(limit=8, file=sys.stderr)
 
 
 @pytest_asyncio.fixture
