@@ -303,7 +303,8 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
   }
   // Pre-chat fields come from the script tag's attributes; the identity is signed by the site.
   function hello() {
-    const frame = { type: "hello", session: state.session || undefined, name: opt.name, email: state.email || opt.email, order: opt.order };
+    const after = state.seen.length ? Math.max(...state.seen) : undefined; // replay what came later
+    const frame = { type: "hello", session: state.session || undefined, after, name: opt.name, email: state.email || opt.email, order: opt.order };
     if (opt.customerId) frame.identity = { id: opt.customerId, expires: Number(opt.customerExpires), signature: opt.customerSignature };
     return JSON.stringify(frame);
   }
