@@ -21,10 +21,10 @@ from sqlalchemy.engine import Connection
 from gateway.accepts import GroupCommit
 from gateway.clock import Clock
 from gateway.db.engine import Database
-from gateway.handling import MessageHandler, Outcome
+from gateway.handling import MessageHandler
 from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
-from gateway.ports import Parser
+from gateway.ports import Outcome, Parser
 from gateway.store import messages as message_store
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,9 @@ class IntakePipeline:
         if outcome is not None:
             self._metrics.processed.inc()
             if message_id in self._waiters:
-                self._results[message_id] = outcome.as_result(message_id)
+                self._results[message_id] = message_store.intake_result(
+                    message_id, outcome.ticket, outcome.reply_text
+                )
             if outcome.opened_ticket and outcome.ticket is not None:
                 self._metrics.tickets_opened.labels(
                     outcome.ticket.category, outcome.ticket.urgency

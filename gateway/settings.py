@@ -59,6 +59,8 @@ class Settings(BaseSettings):
 
     ticket_prefix: str = "TS"
     timezone: str = "Asia/Shanghai"
+    #: Where a phone number without a country code is from (ISO 3166 region, e.g. CN, RU).
+    phone_region: str = "CN"
     rasa_url: str | None = None
 
     host: str = "127.0.0.1"
@@ -119,6 +121,15 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Z]{1,10}", value):
             raise ValueError("must be 1-10 upper-case letters A-Z")
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        from gateway.phones import is_region
+
+        if not is_region(value.upper()):
+            raise ValueError(f"unknown phone region {value!r} (use ISO 3166, e.g. CN or RU)")
+        return value.upper()
 
     @field_validator("timezone")
     @classmethod

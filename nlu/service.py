@@ -43,7 +43,6 @@ class NluService:
 
             self._rasa = RasaClient(rasa_url)
         self._last_fallback_warning = float("-inf")
-        self._watch_task: asyncio.Task[None] | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -129,14 +128,6 @@ class NluService:
             except Exception:
                 log.exception("NLU model watcher failed; will retry")
 
-    def start_watching(self, interval: float = 2.0) -> asyncio.Task[None]:
-        """Start :meth:`watch` as a task on the running loop (stopped by :meth:`close`)."""
-        if self._watch_task is None or self._watch_task.done():
-            self._watch_task = asyncio.get_running_loop().create_task(
-                self.watch(interval), name="nlu-model-watch"
-            )
-        return self._watch_task
-
     # -- parsing ---------------------------------------------------------------------------
 
     def parse_sync(self, text: str, *, language_hint: str | None = None) -> ParseResult:
@@ -185,14 +176,7 @@ class NluService:
             log.debug("Rasa unavailable (%s); built-in model used", exc)
 
     async def close(self) -> None:
-        """Stop the watcher started by :meth:`start_watching` and close the Rasa client."""
-        task, self._watch_task = self._watch_task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        """Close the Rasa client (whoever started :meth:`watch` as a task stops it)."""
         if self._rasa is not None:
             await self._rasa.close()
 

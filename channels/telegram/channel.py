@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -19,15 +20,19 @@ from aiogram.utils.backoff import Backoff
 from aiohttp import web
 
 from gateway.channels import ChannelContext, ChannelSet
+from gateway.leases import Lease
 
+from . import CHANNEL
 from .bot import build_bot, redact
 from .files import AttachmentFetcher
-from .inbound import CHANNEL, UPDATE_TYPES, TelegramInbound
+from .inbound import UPDATE_TYPES, TelegramInbound
 from .outbound import TelegramOutput
 from .polling import BACKOFF, TelegramPoller
 from .webhook import TelegramWebhook
 
 log = logging.getLogger(__name__)
+#: A long-poll lease outlives one getUpdates by this much before another process may take it.
+LEASE_MARGIN_SECONDS = 30
 
 
 #: What receives updates for the gateway's lifetime: the poller, or webhook registration.
@@ -43,7 +48,7 @@ def start(context: ChannelContext, channels: ChannelSet) -> None:
         AttachmentFetcher(bot, settings.data_dir),
         context.clock,
     )
-    channels.add_output(CHANNEL, TelegramOutput(bot))
+    channels.add_output(CHANNEL.name, TelegramOutput(bot))
     receiver: Receiver | None
     if settings.telegram_webhook_secret:
         secret = settings.telegram_webhook_secret
@@ -55,8 +60,15 @@ def start(context: ChannelContext, channels: ChannelSet) -> None:
                 "telegram webhook served; registering it with Telegram is left to the operator"
             )
     else:
+        # One reader of the long poll among the processes sharing the database.
+        lease = Lease(
+            context.database,
+            f"telegram-poll:{bot.id}",
+            timedelta(seconds=settings.telegram_polling_timeout + LEASE_MARGIN_SECONDS),
+            context.clock,
+        )
         receiver = TelegramPoller(
-            bot, inbound, settings.telegram_polling_timeout, context.metrics
+            bot, inbound, settings.telegram_polling_timeout, context.metrics, lease
         ).run
     lifetime = _Lifetime(bot, receiver)
     context.app.cleanup_ctx.append(lifetime.ctx)

@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 
+from . import CHANNEL
 from .guard import origin_allowed, verified_customer
 from .outbound import reply_frame
 from .presence import agents_online
@@ -34,7 +35,6 @@ from .uploads import ChatUploads
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web_chat"
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
 GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
@@ -131,7 +131,7 @@ class WebChatInput:
         if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
             for missed in await self._db.read(sent_after, key, after):
                 await ws.send_json(reply_frame(missed))
-        await self._outbox.release(CHANNEL, key)
+        await self._outbox.release(CHANNEL.name, key)
 
     async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:
         profile = _profile(data)
@@ -167,7 +167,7 @@ class WebChatInput:
             else uuid.uuid4().hex
         )
         message = InboundMessage(
-            channel=CHANNEL,
+            channel=CHANNEL.name,
             external_id=external_id[:255],
             conversation_key=key,
             # A verified customer is one customer across sessions and devices.

@@ -155,6 +155,16 @@ messages = sa.Table(
     sa.Index("ix_messages_ticket_id", "ticket_id"),
 )
 
+#: One holder at a time for a job (the Telegram long poll); see gateway/leases.py.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("holder", sa.String(100), nullable=False),
+    sa.Column("fence", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
 outbox = sa.Table(
     "outbox",
     metadata,

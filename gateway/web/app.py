@@ -38,6 +38,7 @@ from gateway.web.keys import (
     NLU,
     OUTBOX,
     PIPELINE,
+    PROCESSES,
     REDIS,
     SETTINGS,
 )
@@ -50,7 +51,6 @@ from nlu.replies import ReplyTemplates
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
-PROCESSES = web.AppKey("worker_processes", WorkerProcesses)
 
 
 def build_app(
@@ -75,8 +75,8 @@ def build_app(
     channel_set = ChannelSet()
     outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock)
     templates = ReplyTemplates(settings.data_dir / "templates")
-    desk = wiring.ticket_desk(settings)
-    handler = MessageHandler(desk, templates, settings)
+    desk = wiring.ticket_desk(settings, templates)
+    handler = MessageHandler(desk)
     pipeline = IntakePipeline(database, nlu, handler, metrics, clock)
     bus.subscribe(outbox.on_queued, OutboxQueued)
     link = RedisLink(settings.redis_url) if worker_processes and settings.redis_url else None
@@ -107,9 +107,10 @@ def build_app(
         metrics=metrics,
         app=app,
         events=bus,
+        registry=wiring.CHANNELS,
     )
-    for setup in wiring.CHANNEL_SETUPS:
-        setup(context, channel_set)
+    for channel in wiring.CHANNELS:
+        channel.setup(context, channel_set)
     wiring.setup_handoff(context, desk, templates)
     app.cleanup_ctx.append(_workers)
     app.add_routes(health.routes)

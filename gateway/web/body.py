@@ -17,11 +17,14 @@ from gateway.web.errors import ApiError
 Model = TypeVar("Model", bound=BaseModel)
 
 
-async def read_json(request: web.Request, model: type[Model]) -> Model:
-    """The JSON body validated as `model`; 415, 400 or 422 with details when it is not."""
+async def read_json(
+    request: web.Request, model: type[Model], *, context: dict[str, Any] | None = None
+) -> Model:
+    """The JSON body validated as `model` (its validators see `context`); 415, 400 or 422
+    with details when it is not."""
     data = await read_json_value(request)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise ApiError(422, "validation_error", _describe(exc), _details(exc)) from None
 

@@ -12,6 +12,7 @@ from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
+from gateway.workers import WorkerProcesses
 from nlu import NluService
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,3 +26,4 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 REDIS: web.AppKey[RedisLink | None] = web.AppKey("redis")
 EVENTS = web.AppKey("events", EventBus)
 EVENT_RELAY = web.AppKey("event_relay", EventRelay)
+PROCESSES = web.AppKey("worker_processes", WorkerProcesses)

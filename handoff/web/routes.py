@@ -145,6 +145,7 @@ async def _detail(request: web.Request, number: str) -> dict[str, Any]:
             settings.zone,
             settings.data_dir,
             api_callback=settings.api_callback_url is not None,
+            live_chats=request.app[DESK].live_chats,
         )
     )
     if ticket is None:

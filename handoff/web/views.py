@@ -15,7 +15,6 @@ from gateway.db.schema import conversations, customers, messages, outbox, ticket
 from handoff.policy.lifecycle import OPEN_STATUSES, TRANSITIONS
 
 #: Channels where an agent can take the conversation from the bot and talk live.
-LIVE_CHAT_CHANNELS = frozenset({"web_chat", "telegram"})
 
 _LIST_COLUMNS = (
     tickets.c.id,
@@ -84,6 +83,7 @@ def ticket_detail(
     data_dir: Path | None = None,
     *,
     api_callback: bool = True,
+    live_chats: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     """The ticket with its customer, messages (both directions) and ledger, oldest first.
     Each outbound message has `delivery`: pending, sending, sent, failed (with
@@ -180,7 +180,7 @@ def ticket_detail(
         # What the console may offer: the lifecycle's next states, and takeover only where
         # a person can talk live with the customer.
         "allowed_statuses": sorted(TRANSITIONS[row.status]),
-        "live_chat": row.channel in LIVE_CHAT_CHANNELS,
+        "live_chat": row.channel in live_chats,
         # "agent" while a person holds the chat: the bot stays silent in it.
         "handled_by": conn.scalar(
             sa.select(conversations.c.handled_by).where(conversations.c.id == row.conversation_id)

@@ -394,6 +394,12 @@ async def test_a_canned_reply_in_russian_fills_the_customer_s_name(
         "номер заказа. Пришлите его, пожалуйста. — test-supervisor"
     )
 
+    # The console's own words follow the member's language, the customer's text does not.
+    await page.get_by_label("Language").select_option("ru")
+    await expect(page.locator("#reply-send")).to_have_text("Отправить ответ")
+    await expect(page.locator("#status-buttons [data-status='resolved']")).to_have_text("Решено")
+    await expect(page.locator("#thread .message-in .message-text")).to_have_text(BILLING_RU)
+
 
 async def test_a_transfer_moves_the_ticket_to_another_agent_who_is_told_at_once(
     page: Page, browser: Browser, sqlite_desk: Desk
@@ -480,3 +486,25 @@ async def test_the_ticket_export_downloads_the_period_s_tickets_as_csv(
     assert rows[1]["customer"] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
     assert rows[0]["created_at"].endswith("+08:00")  # business time, like the console
     assert download.suggested_filename.startswith("tickets-")
+
+
+async def test_a_category_correction_is_recorded_and_queued_for_the_administrators(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    result = await desk.complain(DELIVERY_EN)
+    number = result["ticket"]["number"]
+    assert result["ticket"]["category"] != "billing"
+
+    await sign_in_supervisor(page, desk)
+    await page.locator(f'#ticket-list [data-number="{number}"]').click()
+    await page.locator("#correct-category").select_option("billing")
+    await page.get_by_role("button", name="Record correction").click()
+    corrected = page.locator('#ledger [data-type="corrected"] .event-text')
+    await expect(corrected).to_contain_text("Corrected the category from")
+    assert (await desk.live.ticket(number))["category"] == "billing"
+    async with desk.live.http.get(
+        f"{desk.url}/api/v1/admin/nlu/corrections", headers=desk.live.auth("admin")
+    ) as resp:
+        queued = (await resp.json())["corrections"]
+    assert [(c["to"], c["text"]) for c in queued] == [("billing", DELIVERY_EN)]

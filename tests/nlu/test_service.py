@@ -94,7 +94,7 @@ async def test_watcher_picks_up_a_new_version_while_parsing(
     service = NluService(small_data_dir)
     service.load()
     before = service.model_version
-    task = service.start_watching(interval=0.05)
+    task = asyncio.create_task(service.watch(0.05))
     newer = small_model.renamed("29990101T000000000Z-00000000")
     await asyncio.to_thread(ModelStore(small_data_dir / "models").save, newer)
     for _ in range(200):
@@ -104,8 +104,9 @@ async def test_watcher_picks_up_a_new_version_while_parsing(
             break
         await asyncio.sleep(0.02)
     assert service.model_version == newer.version
-    await service.close()
-    assert task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 async def test_watch_task_can_be_cancelled(small_data_dir: Path) -> None:

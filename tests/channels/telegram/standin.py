@@ -35,6 +35,9 @@ class BotApiStandIn:
         self.expired: set[str] = set()
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
+        #: The most getUpdates calls that were ever in flight at once (Telegram allows one).
+        self.most_polls_at_once = 0
+        self._polls_now = 0
         self._message_ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_route("*", "/bot{token}/{method}", self._method)
@@ -125,6 +128,14 @@ class BotApiStandIn:
         return message
 
     async def _getupdates(self, params: dict[str, Any]) -> Any:
+        self._polls_now += 1
+        self.most_polls_at_once = max(self.most_polls_at_once, self._polls_now)
+        try:
+            return await self._poll(params)
+        finally:
+            self._polls_now -= 1
+
+    async def _poll(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
         # An offset confirms every update before it: Telegram forgets them.
         self._updates = [u for u in self._updates if u["update_id"] >= offset]

@@ -140,6 +140,10 @@ const STRINGS = {
     "ledger.transferred": "Moved from department {from} to {to}",
     "feed.ticket_transferred": "Ticket transferred to your department",
     "feed.since_last": "{n} since your last visit",
+    "correct.category": "Category",
+    "correct.urgency": "Urgency",
+    "correct.submit": "Record correction",
+    "ledger.corrected": "Corrected the {field} from {before} to {after}",
   },
   ru: {
     "app.title": "Служба жалоб",
@@ -274,6 +278,10 @@ const STRINGS = {
     "ledger.internal_note": "Внутренняя заметка: {text}",
     "ledger.transferred": "Передано из отдела {from} в {to}",
     "feed.since_last": "С прошлого визита: {n}",
+    "correct.category": "Категория",
+    "correct.urgency": "Срочность",
+    "correct.submit": "Исправить",
+    "ledger.corrected": "Исправлено поле «{field}»: {before} → {after}",
   },
   "zh-Hans": {
     "app.title": "投诉处理台",

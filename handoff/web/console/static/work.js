@@ -1,13 +1,19 @@
 // Working a ticket besides replying: internal notes, canned replies in the customer's
-// language with their placeholders filled, and transfer to an agent or a department.
+// language with their placeholders filled, transfer to an agent or a department, and a
+// correction of the category or urgency.
 
 import { api } from "./api.js";
 import { $, clear, emit, notice, on } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, word } from "./i18n.js";
 import { state } from "./state.js";
 import { act, openTicket } from "./ticket.js";
 
 const canned = new Map(); // language → [{name, text}]
+const CATEGORIES = [
+  "product_quality", "delivery", "billing", "service_attitude", "sales_contract",
+  "after_sales", "advertising", "privacy", "other",
+];
+const URGENCIES = ["low", "normal", "high", "critical"];
 
 async function cannedFor(language) {
   if (!canned.has(language)) {
@@ -94,7 +100,45 @@ async function transferTicket(event) {
   emit("queue-changed");
 }
 
+function showCorrection(ticket) {
+  for (const [id, values, current] of [
+    ["correct-category", CATEGORIES, ticket.category],
+    ["correct-urgency", URGENCIES, ticket.urgency],
+  ]) {
+    const select = clear($(id));
+    for (const value of values) select.append(option(value, word(id.slice(8), value)));
+    select.value = current;
+  }
+}
+
+/** An agent's correction of the category or urgency: recorded on the ticket and offered
+ * to administrators as a training example (PATCH /api/v1/tickets/{number}). */
+async function correct(event) {
+  event.preventDefault();
+  if (!state.current) return;
+  const number = state.current.number;
+  const change = {};
+  if ($("correct-category").value !== state.current.category) {
+    change.category = $("correct-category").value;
+  }
+  if ($("correct-urgency").value !== state.current.urgency) {
+    change.urgency = $("correct-urgency").value;
+  }
+  if (!Object.keys(change).length) return;
+  $("action-error").textContent = "";
+  $("correct-submit").disabled = true;
+  try {
+    await api(`/api/v1/tickets/${encodeURIComponent(number)}`, { method: "PATCH", body: change });
+    await openTicket(number);
+  } catch (error) {
+    $("action-error").textContent = error.message;
+  } finally {
+    $("correct-submit").disabled = false;
+  }
+}
+
 export function wireWork() {
+  $("correct-form").addEventListener("submit", correct);
   $("note-form").addEventListener("submit", addNote);
   $("transfer-form").addEventListener("submit", transferTicket);
   $("canned").addEventListener("change", (event) => {
@@ -107,6 +151,7 @@ export function wireWork() {
 
 let shownFor = null;
 on("ticket-shown", (ticket) => {
+  showCorrection(ticket);
   if (shownFor === ticket.number) return; // a refresh of the same ticket keeps the choices
   shownFor = ticket.number;
   showCanned(ticket);
