@@ -27,7 +27,9 @@ from gateway.messages import InboundMessage, Sender
 
 from . import CHANNEL
 from .guard import origin_allowed, verified_customer
+from .outbound import reply_frame
 from .presence import agents_online
+from .replay import sent_after
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
 from .uploads import ChatUploads
 
@@ -92,7 +94,8 @@ class WebChatInput:
                     wanted = data.get("session") if kind in GREETINGS else None
                     resumed = is_session_token(wanted)
                     token = str(wanted) if resumed else provisional
-                    await self._open(ws, token, resumed=resumed)
+                    after = data.get("after") if resumed else None
+                    await self._open(ws, token, resumed=resumed, after=after)
                 if kind in GREETINGS:
                     profile = await self._greet(ws, data)
                 elif kind == "message":
@@ -106,7 +109,9 @@ class WebChatInput:
                 self._sessions.remove(conversation_key(token), ws)
         return ws
 
-    async def _open(self, ws: web.WebSocketResponse, token: str, *, resumed: bool) -> None:
+    async def _open(
+        self, ws: web.WebSocketResponse, token: str, *, resumed: bool, after: Any = None
+    ) -> None:
         key = conversation_key(token)
         self._sessions.add(key, ws)
         # Whether anyone could answer now: if not, the widget asks for an email address.
@@ -123,6 +128,9 @@ class WebChatInput:
                 "attachment_max_bytes": self._uploads.max_bytes,
             }
         )
+        if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
+            for missed in await self._db.read(sent_after, key, after):
+                await ws.send_json(reply_frame(missed))
         await self._outbox.release(CHANNEL.name, key)
 
     async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:

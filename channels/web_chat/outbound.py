@@ -7,9 +7,25 @@ outbox parks the reply and sends it when their session reconnects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.messages import Delivery, OutboundMessage
 
 from .sessions import ChatSessions
+
+
+def reply_frame(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "type": "reply",
+        "id": message.id,
+        "kind": message.kind,
+        # The agent's name, so the customer sees who took over; "bot" otherwise.
+        "author": message.author,
+        "text": message.text,
+        "ticket": {"number": message.ticket_number} if message.ticket_number else None,
+        # Quick answers (a survey's scores) for the widget to show as buttons.
+        "choices": [{"label": c.label, "value": c.value} for c in message.choices],
+    }
 
 
 class WebChatOutput:
@@ -24,17 +40,7 @@ class WebChatOutput:
         sockets = self._sessions.open_sockets(message.conversation_key)
         if not sockets:
             return Delivery.park("chat customer not connected")
-        frame = {
-            "type": "reply",
-            "id": message.id,
-            "kind": message.kind,
-            # The agent's name, so the customer sees who took over; "bot" otherwise.
-            "author": message.author,
-            "text": message.text,
-            "ticket": {"number": message.ticket_number} if message.ticket_number else None,
-            # Quick answers (a survey's scores) for the widget to show as buttons.
-            "choices": [{"label": c.label, "value": c.value} for c in message.choices],
-        }
+        frame = reply_frame(message)
         delivered = False
         for ws in sockets:
             try:

@@ -154,3 +154,25 @@ async def test_a_signed_customer_id_is_one_customer_across_sessions_until_it_exp
                 await ws.send_json({"type": "hello", "identity": bad})
                 error = await _next(ws, "error")
                 assert error["error"]["code"] == "identity_refused", bad
+
+
+async def test_a_resuming_widget_gets_again_every_reply_after_the_last_it_shows(
+    sqlite_gateway: LiveGateway,
+) -> None:
+    """A frame written to a dying socket counts as sent: `after` brings it back."""
+    url = f"{sqlite_gateway.url}/ws/chat"
+    async with sqlite_gateway.http.ws_connect(url) as ws:
+        await ws.send_json({"type": "message", "text": "The sofa arrived with a torn cushion"})
+        token = (await _next(ws, "session"))["session"]
+        first = await _next(ws, "reply")
+    async with sqlite_gateway.http.ws_connect(url) as ws:
+        await ws.send_json({"type": "hello", "session": token, "after": first["id"] - 1})
+        again = await _next(ws, "reply")
+        await ws.send_json({"type": "ping"})
+        assert (await _next(ws, "pong"))["type"] == "pong"
+    assert again == first
+    async with sqlite_gateway.http.ws_connect(url) as ws:
+        await ws.send_json({"type": "hello", "session": token, "after": first["id"]})
+        await ws.send_json({"type": "ping"})
+        frames = [await asyncio.wait_for(ws.receive_json(), 10) for _ in range(2)]
+    assert [f["type"] for f in frames] == ["session", "pong"]

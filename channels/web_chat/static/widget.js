@@ -184,7 +184,15 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     "aria-label": T("placeholder"), placeholder: T("placeholder"),
   });
   const send = el("button", { type: "submit", "data-cgw": "send" }, T("send"));
-  const attach = el("button", { type: "button", class: "attach", "data-cgw": "attach", "aria-label": T("attach"), title: T("attach") }, "📎");
+  const attach = el("button", { type: "button", class: "attach", "data-cgw": "attach", "aria-label": T("attach"), title: T("attach") });
+  // A drawn paperclip, not the emoji: a system without an emoji font would show a box.
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  const clip = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "20", height: "20", "aria-hidden": "true" })) svg.setAttribute(k, v);
+  clip.setAttribute("d", "M16.5 6.5l-7.8 7.8a1.5 1.5 0 002.1 2.1l7.8-7.8a3 3 0 00-4.2-4.2l-7.8 7.8a4.5 4.5 0 006.4 6.4l7-7");
+  for (const [k, v] of Object.entries({ fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round" })) clip.setAttribute(k, v);
+  svg.append(clip);
+  attach.append(svg);
   const picker = el("input", {
     type: "file", hidden: "", multiple: "", "data-cgw": "file",
     accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf",
@@ -295,7 +303,8 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
   }
   // Pre-chat fields come from the script tag's attributes; the identity is signed by the site.
   function hello() {
-    const frame = { type: "hello", session: state.session || undefined, name: opt.name, email: state.email || opt.email, order: opt.order };
+    const after = state.seen.length ? Math.max(...state.seen) : undefined; // replay what came later
+    const frame = { type: "hello", session: state.session || undefined, after, name: opt.name, email: state.email || opt.email, order: opt.order };
     if (opt.customerId) frame.identity = { id: opt.customerId, expires: Number(opt.customerExpires), signature: opt.customerSignature };
     return JSON.stringify(frame);
   }
