@@ -45,6 +45,11 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.messages_parked = Counter(
+            "gateway_messages_parked",
+            "Inbound messages parked after failing the pipeline too often.",
+            registry=self.registry,
+        )
         self.errors = Counter(
             "gateway_errors",
             "Errors caught and survived, by where they happened.",

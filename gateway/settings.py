@@ -8,6 +8,7 @@ instead of failing on the first request.
 from __future__ import annotations
 
 import re
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,11 +65,22 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     pipeline_workers: int = Field(default=4, ge=1, le=64)
+    #: Failed pipeline attempts after which a message is parked until a person retries it.
+    pipeline_max_attempts: int = Field(default=5, ge=1, le=1000)
     #: The complaint-handling policy (departments, agents, calendar, SLA) as TOML; re-read
     #: when it changes. Unset: the defaults, or what an administrator stored via the API.
     policy_file: Path | None = None
     #: How often deadlines, queues, surveys and spike warnings are checked.
     monitor_interval_seconds: float = Field(default=30.0, gt=0)
+    #: Rate limits: hits allowed per window (0 turns one off), per client address for
+    #: intake, new chat sessions and failed sign-ins, per chat session for chat messages.
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    rate_limit_intake: int = Field(default=600, ge=0)
+    rate_limit_chat_messages: int = Field(default=60, ge=0)
+    rate_limit_chat_sessions: int = Field(default=60, ge=0)
+    rate_limit_sign_in: int = Field(default=20, ge=0)
+    #: Addresses or networks (CIDR) never limited by address: a trusted proxy, a load test.
+    rate_limit_exempt: list[str] = Field(default_factory=list)
     outbox_max_attempts: int = Field(default=12, ge=1)
     outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
@@ -106,6 +118,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("rate_limit_exempt")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or CIDR network") from None
         return value
 
     @field_validator("database_url")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from gateway.bounds import clean_value, is_sane_moment, unreadable_note
 from gateway.channels import ChannelContext
 from gateway.messages import CHANNELS, InboundMessage, Sender
 from gateway.store.staff import staff_for_token
-from gateway.web.body import query_float, read_json
+from gateway.web.body import query_float, read_json_value, validate
+from gateway.web.keys import RATE_LIMITER
 from gateway.web.middlewares import bearer_token
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
@@ -49,6 +52,8 @@ class MessageIn(BaseModel):
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
         if not self.text.strip():
             raise ValueError("text must not be blank")
+        if self.received_at is not None and not is_sane_moment(self.received_at, datetime.now(UTC)):
+            raise ValueError("received_at must lie between 2000-01-01 and tomorrow")
         return self
 
 
@@ -63,9 +68,14 @@ class ApiInput:
         return routes
 
     async def post_message(self, request: web.Request) -> web.Response:
+        limiter = request.app[RATE_LIMITER]
+        await limiter.enforce(limiter.intake, request)
         wait = query_float(request, "wait", 0, 86_400)
-        body = await read_json(request, MessageIn)
+        data, replaced = clean_value(await read_json_value(request, clean=False))
+        body = validate(MessageIn, data)
         message = _to_inbound(body, verified=await self._entered_by_staff(request))
+        if replaced:  # kept, with a note, rather than refusing the customer's complaint
+            message = replace(message, notes=(*message.notes, unreadable_note(replaced)))
         message_id, _created = await self._intake.accept(message)
         if wait is None:
             return web.json_response({"id": message_id}, status=202)

@@ -11,15 +11,17 @@ conversation and delivers what was kept while the customer was away.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from gateway import bounds
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
+from gateway.web.keys import RATE_LIMITER
+from gateway.web.rate_limit import RateLimited
 
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
 
@@ -48,6 +50,9 @@ class WebChatInput:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
         offered = request.query.get("session") or request.cookies.get(COOKIE)
         token = offered if is_session_token(offered) else None
+        limiter = request.app[RATE_LIMITER]
+        if token is None:  # a resumed session is not a new one
+            await limiter.enforce(limiter.chat_sessions, request)  # 429 before the upgrade
         # A new visitor's token is chosen now so the handshake can set the cookie; a
         # `hello` frame carrying an earlier token still wins.
         provisional = new_session_token()
@@ -64,8 +69,12 @@ class WebChatInput:
                     if frame.type == WSMsgType.BINARY:
                         await _error(ws, "unsupported_frame", "send JSON text frames")
                     continue
-                data = _decode(frame.data)
-                if data is None:
+                try:
+                    data = bounds.loads(frame.data)
+                except bounds.Refusal as exc:
+                    await _error(ws, exc.code, f"frame: {exc.message}")
+                    continue
+                if not isinstance(data, dict):
                     await _error(ws, "invalid_json", "a frame must be a JSON object with a type")
                     continue
                 kind = data.get("type")
@@ -77,6 +86,13 @@ class WebChatInput:
                 if kind in GREETINGS:
                     profile = _profile(data)
                 elif kind == "message":
+                    try:
+                        await limiter.enforce(
+                            limiter.chat_messages, request, key=conversation_key(token)
+                        )
+                    except RateLimited as exc:
+                        await ws.send_json(exc.frame())
+                        continue
                     await self._message(ws, token, data, profile)
                 elif kind == "ping":
                     await ws.send_json({"type": "pong"})
@@ -105,14 +121,15 @@ class WebChatInput:
             return
         client_id = data.get("id")
         key = conversation_key(token)
+        # A long client id is hashed, never cut: two ids sharing a prefix stay two messages.
         external_id = (
-            f"{key[:24]}:{client_id}"
+            bounds.long_key(key[:24], str(client_id))
             if isinstance(client_id, str | int) and str(client_id).strip()
             else uuid.uuid4().hex
         )
         message = InboundMessage(
             channel=CHANNEL,
-            external_id=external_id[:255],
+            external_id=external_id,
             conversation_key=key,
             sender=Sender(id=key, name=profile.get("name"), email=profile.get("email")),
             text=text,
@@ -128,14 +145,6 @@ class WebChatInput:
         await ws.send_json(
             {"type": "received", "id": message_id, "client_id": client_id, "duplicate": not created}
         )
-
-
-def _decode(raw: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _profile(data: dict[str, Any]) -> dict[str, Any]:

@@ -24,8 +24,18 @@ from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
-from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, OUTBOX, PIPELINE, SETTINGS
+from gateway.web.keys import (
+    CLOCK,
+    DATABASE,
+    METRICS,
+    NLU,
+    OUTBOX,
+    PIPELINE,
+    RATE_LIMITER,
+    SETTINGS,
+)
 from gateway.web.middlewares import auth_middleware, error_middleware
+from gateway.web.rate_limit import RateLimiter
 from gateway.web.routes import audit, health, parse
 from nlu import NluService
 from nlu.replies import ReplyTemplates
@@ -39,6 +49,9 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[error_middleware, auth_middleware],
+        # Bodies are inflated by `web.body.read_bytes`, within the size limit, and an
+        # unknown encoding is the contract's 415 instead of the parser's plain-text 400.
+        handler_args={"auto_decompress": False},
     )
     metrics = Metrics()
     database = Database(settings.effective_database_url)
@@ -48,11 +61,14 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     templates = ReplyTemplates(settings.data_dir / "templates")
     desk = wiring.ticket_desk(settings)
     handler = MessageHandler(desk, templates, settings)
-    pipeline = IntakePipeline(database, nlu, handler, metrics, clock)
+    pipeline = IntakePipeline(
+        database, nlu, handler, metrics, clock, max_attempts=settings.pipeline_max_attempts
+    )
     pipeline.reply_listeners.append(outbox.wake)
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
     app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
+    app[RATE_LIMITER] = RateLimiter(settings)
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_nlu)
@@ -80,6 +96,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade(app[DATABASE])
     yield
+    await app[RATE_LIMITER].close()
     await app[DATABASE].dispose()
 
 

@@ -10,6 +10,7 @@ from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
+from gateway.web.rate_limit import RateLimiter
 from nlu import NluService
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,3 +20,4 @@ PIPELINE = web.AppKey("pipeline", IntakePipeline)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 METRICS = web.AppKey("metrics", Metrics)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)

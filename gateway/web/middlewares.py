@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gateway.store.staff import StaffMember, staff_for_token
 from gateway.web.errors import HTTP_CODES, ApiError, error_response
-from gateway.web.keys import DATABASE, METRICS
+from gateway.web.keys import DATABASE, METRICS, RATE_LIMITER
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        response = error_response(exc.status, exc.code, exc.message, exc.details)
+        response.headers.update(exc.headers)
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -71,6 +73,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
     member = await request.app[DATABASE].read(staff_for_token, token)
     if member is None:
+        # Failed sign-ins are counted, so tokens cannot be guessed at full speed.
+        limiter = request.app[RATE_LIMITER]
+        await limiter.enforce(limiter.sign_in, request)
         raise ApiError(401, "unauthorized", "unknown or disabled token")
     if member.role not in roles:
         raise ApiError(403, "forbidden", f"role {member.role!r} may not use this route")

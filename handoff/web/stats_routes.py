@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -15,6 +15,9 @@ from handoff.policy.stats import period_stats
 routes = web.RouteTableDef()
 
 DEFAULT_PERIOD = timedelta(days=30)
+#: Periods outside these would overflow date arithmetic in any time zone.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 @routes.get("/api/v1/stats")
@@ -40,4 +43,6 @@ def _moment(request: web.Request, name: str, zone: ZoneInfo) -> datetime | None:
         raise ApiError(400, "invalid_query", f"`{name}` must be an ISO 8601 date or time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    if not EARLIEST <= moment <= LATEST:
+        raise ApiError(400, "invalid_query", f"`{name}` must lie between 2000 and 2100")
     return moment
