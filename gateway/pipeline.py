@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from gateway.bounds import clean_inbound
 from gateway.clock import Clock
 from gateway.db.engine import Database
+from gateway.db.lock_order import lock_batch
 from gateway.handling import MessageHandler, Outcome
 from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
@@ -217,6 +218,7 @@ class IntakePipeline:
     def _apply_all(
         self, conn: Connection, jobs: list[tuple[int, dict[str, Any]]], now: datetime
     ) -> list[Outcome | None]:
+        lock_batch(conn, [message_id for message_id, _ in jobs])  # see gateway.db.lock_order
         return [self._handler.apply(conn, message_id, parsed, now) for message_id, parsed in jobs]
 
     async def _texts(self, message_ids: list[int]) -> list[tuple[int, str, str | None]]:

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     rate_limit_sign_in: int = Field(default=20, ge=0)
     #: Addresses or networks (CIDR) never limited by address: a trusted proxy, a load test.
     rate_limit_exempt: list[str] = Field(default_factory=list)
+    #: Days after which the personal data of customers whose tickets are all closed is
+    #: erased by the monitor (numbers, categories, dates and figures stay); 0 keeps it.
+    retention_days: int = Field(default=0, ge=0, le=36_500)
     outbox_max_attempts: int = Field(default=12, ge=1)
     outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=300.0, gt=0)

@@ -36,6 +36,8 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         email_enabled=bool(settings.email_smtp_url and settings.email_from),
         on_queued=context.outbox.wake,
         zone=settings.zone,
+        retention_days=settings.retention_days,
+        data_dir=settings.data_dir,
     )
     app[staff_console.HUB] = staff_console.ConsoleHub(context.database)
     for table in (

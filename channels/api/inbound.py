@@ -15,6 +15,7 @@ from gateway.store.staff import staff_for_token
 from gateway.web.body import query_float, read_json_value, validate
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.middlewares import bearer_token
+from gateway.web.openapi import accepts
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
 MAX_WAIT_SECONDS = 60.0
@@ -67,6 +68,7 @@ class ApiInput:
         routes.post("/api/v1/messages")(self.post_message)
         return routes
 
+    @accepts(MessageIn)
     async def post_message(self, request: web.Request) -> web.Response:
         limiter = request.app[RATE_LIMITER]
         await limiter.enforce(limiter.intake, request)

@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from gateway import bounds
 from gateway.web.body import read_bytes
@@ -24,6 +24,9 @@ from .inbound import TelegramInbound
 log = logging.getLogger(__name__)
 
 PATH = "/telegram/webhook"
+#: Failures of the update itself (its data), which a redelivery would only repeat; any
+#: other failure (the database away, a bug being fixed) answers 5xx and Telegram retries.
+_WILL_NOT_CHANGE = (ValueError, TypeError, OverflowError, KeyError, DataError, IntegrityError)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -62,9 +65,7 @@ class TelegramWebhook:
             return web.Response(status=200)
         try:
             await self._inbound.process(update)
-        except (DBAPIError, OSError):
-            raise  # transient: a 503 makes Telegram deliver it again later
-        except Exception as exc:
+        except _WILL_NOT_CHANGE as exc:
             log.exception("telegram update %s cannot be stored", update_id)
             await self._inbound.store_unreadable(update_id, f"{type(exc).__name__}: {exc}")
         return web.Response(status=200)

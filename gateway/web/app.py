@@ -24,6 +24,7 @@ from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.settings import Settings
+from gateway.web import openapi
 from gateway.web.keys import (
     CLOCK,
     DATABASE,
@@ -36,7 +37,7 @@ from gateway.web.keys import (
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.rate_limit import RateLimiter
-from gateway.web.routes import audit, health, parse
+from gateway.web.routes import audit, data_rights, health, parse
 from nlu import NluService
 from nlu.replies import ReplyTemplates
 
@@ -88,6 +89,8 @@ def build_app(settings: Settings, clock: Clock = system_clock) -> web.Applicatio
     app.add_routes(health.routes)
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
+    app.add_routes(data_rights.routes)
+    app.add_routes(openapi.routes)
     return app
 
 

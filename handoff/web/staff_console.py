@@ -22,6 +22,7 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, bearer_token, requires_role
+from gateway.web.openapi import accepts
 from handoff.keys import DESK
 from handoff.policy import notify, routing
 
@@ -122,6 +123,7 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
 
 @routes.put("/api/v1/agents/me/presence")
 @requires_role("agent", "supervisor")
+@accepts(Presence)
 async def put_presence(request: web.Request) -> web.Response:
     """`{"status": "online" | "away" | "offline"}`; coming online hands out queued tickets."""
     body = await read_json(request, Presence)

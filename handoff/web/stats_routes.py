@@ -15,6 +15,7 @@ from handoff.policy.stats import period_stats
 routes = web.RouteTableDef()
 
 DEFAULT_PERIOD = timedelta(days=30)
+MAX_PERIOD = timedelta(days=731)
 #: Periods outside these would overflow date arithmetic in any time zone.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -28,6 +29,9 @@ async def stats(request: web.Request) -> web.Response:
     start = _moment(request, "from", zone) or end - DEFAULT_PERIOD
     if start >= end:
         raise ApiError(400, "invalid_query", "`from` must be before `to`")
+    if end - start > MAX_PERIOD:
+        # The figures are per day; past this a period is a question for an export.
+        raise ApiError(400, "invalid_query", f"a period may span at most {MAX_PERIOD.days} days")
     figures = await request.app[DATABASE].read(period_stats, start, end, zone, now)
     return web.json_response(figures)
 

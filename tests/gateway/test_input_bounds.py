@@ -129,7 +129,10 @@ async def test_an_absurd_received_at_is_422(sqlite_gateway: LiveGateway, moment:
     assert "received_at" in answer["error"]["message"]
 
 
-@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=2026-13-01"])
+@pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01", "to=9999-12-31", "from=2026-13-01", "from=2001-01-01&to=2099-01-01"],
+)
 async def test_stats_with_a_date_out_of_range_is_400(
     sqlite_gateway: LiveGateway, query: str
 ) -> None:
