@@ -14,6 +14,7 @@ from aiohttp import web
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
+from gateway.events import EventBus
 from gateway.messages import Delivery, InboundMessage, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -62,6 +63,8 @@ class ChannelContext:
     outbox: OutboxControl
     metrics: Metrics
     app: web.Application
+    #: Subscribe here to what happens (tickets opened, assigned, SLA breached, ...).
+    events: EventBus
 
 
 @dataclass

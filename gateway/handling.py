@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages
+from gateway.messages import EVERY_MESSAGE_A_TICKET
 from gateway.ports import TicketDesk, TicketRequest, TicketSummary
 from gateway.settings import Settings
 from gateway.store import conversations, outbox
@@ -76,6 +77,9 @@ class MessageHandler:
             detected = None
         language = detected or conversation.language or message.language_hint or "en"
         suppressed = bool((message.metadata or {}).get("reply_suppressed"))
+        # A channel without a live bot dialogue (email) sets this: whatever a person wrote,
+        # it opens a ticket or joins one, so it always reaches an agent.
+        always_ticket = bool((message.metadata or {}).get(EVERY_MESSAGE_A_TICKET))
         # Every message of a conversation with an open ticket is part of that ticket's thread;
         # one the channel suppressed (an auto-reply, a bounce, a repeat) is kept apart.
         joined = None if suppressed else self._join_open_ticket(conn, conversation, message.id, now)
@@ -93,9 +97,18 @@ class MessageHandler:
             outcome.reply_text = self._replies.render(
                 name, language, ticket_number=survey.ticket.number, satisfied=survey.satisfied
             )
-        elif conversation.handled_by == "agent":
+        elif conversation.handled_by == "agent" and (outcome.ticket or not always_ticket):
             # An agent holds this conversation: the bot stays silent.
             outcome.notes.append("conversation held by an agent: no bot reply")
+        elif (
+            always_ticket
+            and outcome.ticket is None
+            and intent not in COMPLAINT_INTENTS
+            and intent != "request_human"
+        ):
+            # A greeting, a status question, a bare subject or attachments: still a ticket.
+            other = {**parsed, "intent": {"name": "other"}}
+            self._open_complaint(conn, message, other, conversation, language, now, outcome)
         elif intent in COMPLAINT_INTENTS:
             if outcome.ticket is not None:
                 outcome.reply_text = self._added_to_ticket(outcome.ticket, language)

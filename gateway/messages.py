@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 CHANNELS = ("email", "telegram", "web_chat", "api")
+#: Metadata a channel sets on a message that must open or join a ticket whatever its
+#: intent: a channel without a live bot dialogue (email), where only a person can answer.
+EVERY_MESSAGE_A_TICKET = "every_message_a_ticket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,9 @@ class Attachment:
     size: int
     sha256: str | None = None
     note: str | None = None
+    #: An email part's Content-ID (without <>), which "cid:" links in its HTML name.
+    content_id: str | None = None
+    inline: bool = False  # shown in the body (Content-Disposition: inline), not attached
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,8 @@ class OutboundMessage:
     #: them in the text, which already names them.
     choices: tuple[Choice, ...] = ()
     language: str | None = None
+    #: Who wrote it: "bot", or the staff member's name for an agent's reply.
+    author: str = "bot"
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,27 @@ class Metrics:
             "Inbound messages parked after failing the pipeline too often.",
             registry=self.registry,
         )
+        self.processed = Counter(
+            "gateway_pipeline_processed",
+            "Messages through the pipeline (ticket and reply queued), by this process's workers.",
+            registry=self.registry,
+        )
+        self.oldest_unprocessed = Gauge(
+            "gateway_oldest_unprocessed_seconds",
+            "Age of the oldest stored message not yet through the pipeline (0: none).",
+            registry=self.registry,
+        )
+        self.stream_lag = Gauge(
+            "gateway_stream_lag",
+            "Redis stream entries not yet delivered to any pipeline worker.",
+            registry=self.registry,
+        )
+        self.stream_pending = Gauge(
+            "gateway_stream_pending",
+            "Redis stream entries delivered to a worker and not yet acknowledged.",
+            ["consumer"],
+            registry=self.registry,
+        )
         self.errors = Counter(
             "gateway_errors",
             "Errors caught and survived, by where they happened.",

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from gateway.channels import OutputChannel
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.db.schema import tickets
+from gateway.events import OutboxQueued
 from gateway.messages import Choice, Delivery, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -52,15 +53,32 @@ class OutboxWorker:
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._next_backlog_count = 0.0
+        #: Told (channel, conversation key) of each reply parked because its recipient is
+        #: not connected here: with Redis, the process holding the connection sends it.
+        self.park_listeners: list[Callable[[str, str], None]] = []
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
         self._wakeup.set()
 
+    def on_queued(self, event: OutboxQueued) -> None:
+        """Subscribed to the bus: a committed transaction queued a row."""
+        self._wakeup.set()
+
     async def release(self, channel: str, conversation_key: str) -> None:
-        released = await self._db.write(rows.unpark, channel, conversation_key, self._clock())
-        if released:
-            self.wake()
+        """Sends a recipient's parked rows from this process, which holds their connection
+        (another process would only park them again)."""
+        claimed, numbers = await self._db.write(_claim_parked, channel, conversation_key, self)
+        if claimed:
+            results = [await self._send(r, numbers) for r in claimed]  # in order
+            # Parked again (the socket closed meanwhile): the next reconnect releases it.
+            await self._db.write(self._record_all, list(zip(claimed, results, strict=True)))
+
+    def holds(self, channel: str, conversation_key: str) -> bool:
+        """Whether this process has the recipient's connection open (web chat)."""
+        output = self._outputs.get(channel)
+        holds = getattr(output, "holds", None)
+        return bool(holds(conversation_key)) if holds is not None else False
 
     async def run(self) -> None:
         """Sends until cancelled; survives any error of a channel or the database."""
@@ -86,7 +104,12 @@ class OutboxWorker:
         if claimed:
             # Rows of one conversation never share a pass, so sending in parallel keeps order.
             results = await asyncio.gather(*(self._send(r, numbers) for r in claimed))
-            await self._db.write(self._record_all, list(zip(claimed, results, strict=True)))
+            done = list(zip(claimed, results, strict=True))
+            await self._db.write(self._record_all, done)
+            for row, delivery in done:
+                if delivery.parked:
+                    for listener in self.park_listeners:
+                        listener(row.channel, row.conversation_key)
         if time.monotonic() >= self._next_backlog_count:
             self._next_backlog_count = time.monotonic() + 1.0  # a gauge needs no more
             self._metrics.outbox_backlog.set(await self._db.read(rows.backlog))
@@ -108,6 +131,7 @@ class OutboxWorker:
             metadata=metadata,
             choices=tuple(Choice(c["label"], c["value"]) for c in metadata.get("choices", ())),
             language=metadata.get("language"),
+            author=row.author or "bot",
         )
         try:
             return await output.send(message)
@@ -154,6 +178,13 @@ class OutboxWorker:
         base = self._settings.outbox_base_delay_seconds * 2 ** max(attempts - 1, 0)
         delay = min(self._settings.outbox_max_delay_seconds, base) * random.uniform(0.8, 1.2)
         return max(delay, retry_after or 0.0)
+
+
+def _claim_parked(
+    conn: Connection, channel: str, conversation_key: str, worker: OutboxWorker
+) -> tuple[list[Any], dict[int, str]]:
+    claimed = rows.claim_parked(conn, channel, conversation_key, worker._clock(), LEASE)
+    return claimed, _ticket_numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
 
 
 def _claim(conn: Connection, now: datetime) -> tuple[list[Any], dict[int, str]]:

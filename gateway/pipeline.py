@@ -1,9 +1,11 @@
 """The intake pipeline: store first, then parse, ticket and queue the reply.
 
-`accept` is all a channel waits for: once it returns, the message is durable and the
-channel may acknowledge (commit the IMAP checkpoint, answer the webhook). The rest runs on
-worker tasks; every step is idempotent, so messages a crash left half-done are simply
-processed again at the next start (and by a periodic sweep).
+`accept` is all a channel waits for: once it returns, the message is durable (stored in a
+group commit with whatever else arrived meanwhile) and the channel may acknowledge (commit
+the IMAP checkpoint, answer the webhook). The rest runs on worker tasks in this process
+(`GATEWAY_WORKERS=0`) or, given a `Dispatch`, in pipeline worker processes that claim the
+stored messages (`gateway.worker`); every step is idempotent, so messages a crash left
+half-done are simply processed again at the next start (and by a periodic sweep).
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
+from gateway.accepts import GroupCommit
 from gateway.bounds import clean_inbound
 from gateway.clock import Clock
 from gateway.db.engine import Database
@@ -29,10 +31,16 @@ from gateway.store import messages as message_store
 
 log = logging.getLogger(__name__)
 
-ReplyListener = Callable[[], None]
-
 QUEUE_LIMIT = 10_000
 BATCH_SIZE = 32
+
+
+class Dispatch(Protocol):
+    """Hands stored messages to pipeline workers in other processes."""
+
+    def stored(self, message_id: int) -> None:
+        """A new message is stored (committed): wake a worker for it."""
+        ...
 
 
 class IntakePipeline:
@@ -43,9 +51,12 @@ class IntakePipeline:
         handler: MessageHandler,
         metrics: Metrics,
         clock: Clock,
+        dispatch: Dispatch | None = None,
         max_attempts: int = 5,
     ) -> None:
         self._db = database
+        self._commit = GroupCommit(database, clock)
+        self.dispatch = dispatch
         self._max_attempts = max_attempts
         self._parser = parser
         self._handler = handler
@@ -58,19 +69,28 @@ class IntakePipeline:
         # What the first attempt needs, kept from `accept` to save a database round trip.
         self._fresh: dict[int, tuple[str, str | None]] = {}
         self._results: dict[int, dict[str, Any]] = {}
-        self.reply_listeners: list[ReplyListener] = []
 
     async def accept(self, message: InboundMessage) -> tuple[int, bool]:
         """Stores the message durably; returns its id and whether it was new."""
-        now = self._clock()
-        message = clean_inbound(message, now)  # the one place every channel's input passes
-        message_id, created = await self._db.write(message_store.store_inbound, message, now)
+        message = clean_inbound(message, self._clock())  # the one place all input passes
+        message_id, created = await self._commit.store(message)
         self._metrics.intake.labels(message.channel, "stored" if created else "duplicate").inc()
         if created:
-            self._stored_at[message_id] = time.perf_counter()
-            self._fresh[message_id] = (message.text, message.language_hint)
-            self._enqueue(message_id)
+            if self.dispatch is not None:
+                self.dispatch.stored(message_id)
+            else:
+                self._stored_at[message_id] = time.perf_counter()
+                self._fresh[message_id] = (message.text, message.language_hint)
+                self._enqueue(message_id)
         return message_id, created
+
+    def processed(self, message_ids: list[int], *, ours: bool = True) -> None:
+        """A worker process finished these messages (one of ours, or another `run`'s):
+        answer whoever waits for them (the outbox hears of replies through the event bus)."""
+        if ours:
+            self._metrics.processed.inc(len(message_ids))
+        for message_id in message_ids:
+            self._done(message_id)
 
     async def wait_processed(self, message_id: int, timeout: float) -> bool:
         """Waits until the message has been through the pipeline; False on timeout.
@@ -86,7 +106,8 @@ class IntakePipeline:
                     row = await self._db.read(message_store.load_message, message_id)
                     if row is None or row.stage in message_store.SETTLED:
                         return row is not None
-                    self._enqueue(message_id)
+                    if self.dispatch is None:
+                        self._enqueue(message_id)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -112,12 +133,19 @@ class IntakePipeline:
 
     async def resume(self) -> int:
         """Queues every message not yet through the pipeline; returns how many."""
+        if self.dispatch is not None:
+            return 0  # the worker processes claim them
         pending = await self._db.read(message_store.pending_message_ids)
         for message_id in pending:
             self._enqueue(message_id)
         if pending:
             log.info("resuming %d messages left half-done", len(pending))
         return len(pending)
+
+    @property
+    def queued(self) -> int:
+        """Messages waiting for a worker in this process."""
+        return self._queue.qsize()
 
     async def drain(self, timeout: float) -> bool:
         """Waits for the queued messages to be processed; False if time ran out."""
@@ -156,6 +184,12 @@ class IntakePipeline:
             except Exception:
                 self._metrics.errors.labels("sweep").inc()
                 log.exception("pipeline sweep failed")
+
+    async def process_claimed(self, rows: list[Any]) -> None:
+        """Processes messages a worker process claimed (rows with id, text, language_hint)."""
+        for row in rows:
+            self._fresh[int(row.id)] = (row.text, row.language_hint)
+        await self.process_batch([int(row.id) for row in rows])
 
     async def process_batch(self, message_ids: list[int]) -> None:
         """Parses the messages together, then handles them in one transaction (falling back
@@ -212,7 +246,8 @@ class IntakePipeline:
         """A person's retry of a parked message; False if it was not parked."""
         if not await self._db.write(message_store.retry_parked, message_id, actor):
             return False
-        self._enqueue(message_id)
+        if self.dispatch is None:
+            self._enqueue(message_id)  # otherwise a worker process claims it
         return True
 
     def _apply_all(
@@ -243,15 +278,13 @@ class IntakePipeline:
 
     def _finish(self, message_id: int, outcome: Outcome | None) -> None:
         if outcome is not None:
+            self._metrics.processed.inc()
             if message_id in self._waiters:
                 self._results[message_id] = outcome.as_result(message_id)
             if outcome.opened_ticket and outcome.ticket is not None:
                 self._metrics.tickets_opened.labels(
                     outcome.ticket.category, outcome.ticket.urgency
                 ).inc()
-            if outcome.reply_text:
-                for listener in self.reply_listeners:
-                    listener()
         started = self._stored_at.pop(message_id, None)
         if started is not None:
             self._metrics.pipeline_latency.observe(time.perf_counter() - started)

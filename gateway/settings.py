@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -64,7 +65,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    pipeline_workers: int = Field(default=4, ge=1, le=64)
+    pipeline_workers: int = Field(default=4, ge=1, le=64)  # tasks, in a process that runs NLU
+    #: What `run` does (contract "Processes and scale-out"); `--role` on the command line wins.
+    role: Literal["all", "web", "worker"] = "all"
+    #: Pipeline worker processes `run` starts (role all or worker); 0: the pipeline runs inside
+    #: the main process.
+    workers: int = Field(default=1, ge=0, le=64)
+    #: How long a worker's claim on a stored message lasts: a killed worker's messages are
+    #: taken by another after this.
+    pipeline_claim_seconds: float = Field(default=30.0, gt=0)
     #: Failed pipeline attempts after which a message is parked until a person retries it.
     pipeline_max_attempts: int = Field(default=5, ge=1, le=1000)
     #: The complaint-handling policy (departments, agents, calendar, SLA) as TOML; re-read
@@ -88,7 +97,10 @@ class Settings(BaseSettings):
     outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
     api_callback_url: str | None = None
-    web_chat_origins: list[str] = Field(default_factory=list)
+    #: Websites allowed to embed the chat widget (comma-separated origins); empty: any.
+    web_chat_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Shared secret for verified chat identities (HMAC-SHA256 of `customer_id:expires`).
+    web_chat_identity_secret: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -106,6 +118,13 @@ class Settings(BaseSettings):
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
+
+    @field_validator("web_chat_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
 
     @field_validator("ticket_prefix")
     @classmethod

@@ -18,7 +18,15 @@ from handoff.desk import TicketDesk
 from handoff.jobs.monitor import HandoffMonitor
 from handoff.keys import DESK, MONITOR
 from handoff.policy.policy_file import PolicyFileWatcher
-from handoff.web import admin_routes, console, routes, staff_console, stats_routes
+from handoff.web import (
+    admin,
+    admin_routes,
+    console,
+    routes,
+    staff_console,
+    stats_routes,
+    ticket_work,
+)
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)
@@ -34,20 +42,21 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         context.clock,
         context.metrics,
         email_enabled=bool(settings.email_smtp_url and settings.email_from),
-        on_queued=context.outbox.wake,
         zone=settings.zone,
         retention_days=settings.retention_days,
         data_dir=settings.data_dir,
     )
-    app[staff_console.HUB] = staff_console.ConsoleHub(context.database)
+    app[staff_console.HUB] = staff_console.ConsoleHub(context.database, zone=settings.zone)
     for table in (
         routes.routes,
         admin_routes.routes,
         staff_console.routes,
         stats_routes.routes,
+        ticket_work.routes,
         console.routes,
     ):
         app.add_routes(table)
+    admin.setup(app)
     app.on_shutdown.append(app[staff_console.HUB].close_all)
     app.cleanup_ctx.append(staff_console.run_hub)
     watcher = (

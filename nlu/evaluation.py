@@ -1,7 +1,9 @@
 """Quality reports: cross-validation or a held-out test file, as text or JSON.
 
-Reports per-intent precision/recall/F1, F1 per language, the most confused intent pairs, and
-urgency accuracy (the combined model-plus-signals decision, and the model alone).
+Reports per-intent precision/recall/F1, F1 per language, the most confused intent pairs,
+urgency accuracy (the combined model-plus-signals decision, and the model alone) with its
+confusion by level, critical recall and false criticals per language, and the calibration of
+both heads' confidences (:mod:`nlu.calibration`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from nlu.calibration import calibration_summary, format_calibration
+from nlu.intents import URGENCY_LEVELS
 from nlu.language import detect_language, normalise_tag
 from nlu.model import NluModel
 from nlu.trainer import TrainingConfig, train
@@ -47,6 +51,7 @@ class Report:
     languages: dict[str, dict[str, float]]
     confused: list[dict[str, Any]]
     urgency: dict[str, Any] | None = None
+    calibration: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,8 +108,13 @@ def build_report(
     urgency_predicted: Sequence[str] = (),
     urgency_model_predicted: Sequence[str] = (),
     top_confused: int = 10,
+    *,
+    intent_confidences: Sequence[float] = (),
+    urgency_examples: Sequence[Example] = (),
+    urgency_confidences: Sequence[float] = (),
 ) -> Report:
-    """Assemble a report from true and predicted labels."""
+    """Assemble a report from true and predicted labels (and, when given, the confidences
+    of the predictions, and the urgency examples for figures per language)."""
     truth = [e.intent for e in examples]
     metrics = class_metrics(truth, predicted)
     languages: dict[str, dict[str, float]] = {}
@@ -126,13 +136,24 @@ def build_report(
     ]
     urgency = None
     if urgency_truth:
-        level_metrics = class_metrics(urgency_truth, urgency_predicted)
-        urgency = {
-            "examples": len(urgency_truth),
-            "accuracy": _accuracy(urgency_truth, urgency_predicted),
-            "model_only_accuracy": _accuracy(urgency_truth, urgency_model_predicted),
-            "levels": [asdict(m) for m in level_metrics],
-        }
+        urgency = urgency_figures(urgency_truth, urgency_predicted, urgency_model_predicted)
+        if urgency_examples:
+            rows_by: dict[str, list[int]] = {}
+            for i, e in enumerate(urgency_examples):
+                rows_by.setdefault(example_language(e), []).append(i)
+            urgency["languages"] = {
+                lang: _urgency_language(
+                    [urgency_truth[i] for i in rows], [urgency_predicted[i] for i in rows]
+                )
+                for lang, rows in sorted(rows_by.items())
+            }
+    calibration = {}
+    if intent_confidences:
+        right = [t == p for t, p in zip(truth, predicted, strict=True)]
+        calibration["intent"] = calibration_summary(list(intent_confidences), right)
+    if urgency_confidences and urgency_truth:
+        right = [t == p for t, p in zip(urgency_truth, urgency_predicted, strict=True)]
+        calibration["urgency"] = calibration_summary(list(urgency_confidences), right)
     return Report(
         mode=mode,
         intent_examples=len(examples),
@@ -143,22 +164,67 @@ def build_report(
         languages=languages,
         confused=confused,
         urgency=urgency,
+        calibration=calibration,
     )
+
+
+def urgency_figures(
+    truth: Sequence[str], predicted: Sequence[str], model_predicted: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Accuracy, per-level metrics, the confusion by level (true -> predicted -> count),
+    critical recall and false criticals (predicted critical, truly less: a supervisor paged
+    for nothing)."""
+    pairs = list(zip(truth, predicted, strict=True))
+    confusion = {
+        t: {p: sum(1 for a, b in pairs if a == t and b == p) for p in URGENCY_LEVELS}
+        for t in URGENCY_LEVELS
+        if t in truth
+    }
+    critical = sum(1 for t in truth if t == "critical")
+    return {
+        "examples": len(truth),
+        "accuracy": _accuracy(truth, predicted),
+        "model_only_accuracy": _accuracy(truth, model_predicted) if model_predicted else 0.0,
+        "levels": [asdict(m) for m in class_metrics(truth, predicted)],
+        "confusion": confusion,
+        "critical_recall": (
+            sum(1 for a, b in pairs if a == b == "critical") / critical if critical else 0.0
+        ),
+        "critical_support": critical,
+        "false_criticals": sum(1 for a, b in pairs if b == "critical" and a != "critical"),
+    }
+
+
+def _urgency_language(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    figures = urgency_figures(truth, predicted)
+    return {k: figures[k] for k in ("accuracy", "critical_recall", "false_criticals", "examples")}
+
+
+@dataclass
+class Predictions:
+    """What a model answered for the intent and the urgency examples, with confidences."""
+
+    intents: list[str] = field(default_factory=list)
+    intent_confidences: list[float] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    level_confidences: list[float] = field(default_factory=list)
+    model_levels: list[str] = field(default_factory=list)
 
 
 def _predict(
     model: NluModel, intent_examples: Sequence[Example], urgency_examples: Sequence[Example]
-) -> tuple[list[str], list[str], list[str]]:
-    intents = []
-    for e in intent_examples:
-        result = model.parse(e.text)
-        intents.append(result.intent.name if result.intent else "")
-    levels, model_levels = [], []
-    for e in urgency_examples:
-        result = model.parse(e.text)
-        levels.append(result.urgency.level if result.urgency else "")
-        model_levels.append(model.urgency_level(e.text))
-    return intents, levels, model_levels
+) -> Predictions:
+    out = Predictions()
+    for result in model.parse_many([e.text for e in intent_examples]):
+        out.intents.append(result.intent.name if result.intent else "")
+        out.intent_confidences.append(result.intent.confidence if result.intent else 0.0)
+    for e, result in zip(
+        urgency_examples, model.parse_many([e.text for e in urgency_examples]), strict=True
+    ):
+        out.levels.append(result.urgency.level if result.urgency else "")
+        out.level_confidences.append(result.urgency.confidence if result.urgency else 0.0)
+        out.model_levels.append(model.urgency_level(e.text))
+    return out
 
 
 def _level(intent: str) -> str:
@@ -197,9 +263,10 @@ def cross_validate(
         if use_urgency
         else [[] for _ in range(folds)]
     )
-    predicted = [""] * len(intent_examples)
-    levels = [""] * len(urgency_examples)
-    model_levels = [""] * len(urgency_examples)
+    # Where each example's answer lands: (fold, position in that fold's answers).
+    slots = {i: (k, j) for k, fold in enumerate(intent_folds) for j, i in enumerate(fold)}
+    uslots = {i: (k, j) for k, fold in enumerate(urgency_folds) for j, i in enumerate(fold)}
+    per_fold: list[Predictions] = []
     for k in range(folds):
         held_i, held_u = set(intent_folds[k]), set(urgency_folds[k])
         fold_data = TrainingData(
@@ -209,24 +276,25 @@ def cross_validate(
             lookups=data.lookups,
         )
         model = train(fold_data, config=config)  # calibrated: thresholds act on confidences
-        p, lv, mlv = _predict(
-            model,
-            [intent_examples[i] for i in intent_folds[k]],
-            [urgency_examples[i] for i in urgency_folds[k]],
+        per_fold.append(
+            _predict(
+                model,
+                [intent_examples[i] for i in intent_folds[k]],
+                [urgency_examples[i] for i in urgency_folds[k]],
+            )
         )
-        for i, label in zip(intent_folds[k], p, strict=True):
-            predicted[i] = label
-        for i, a, b in zip(urgency_folds[k], lv, mlv, strict=True):
-            levels[i], model_levels[i] = a, b
         progress(f"fold {k + 1}/{folds} done")
-    report = build_report(
-        f"{folds}-fold cross-validation",
-        intent_examples,
-        predicted,
-        [_level(e.intent) for e in urgency_examples] if use_urgency else [],
-        levels if use_urgency else [],
-        model_levels if use_urgency else [],
-    )
+    merged = Predictions()
+    for i in range(len(intent_examples)):
+        k, j = slots[i]
+        merged.intents.append(per_fold[k].intents[j])
+        merged.intent_confidences.append(per_fold[k].intent_confidences[j])
+    for i in range(len(urgency_examples) if use_urgency else 0):
+        k, j = uslots[i]
+        merged.levels.append(per_fold[k].levels[j])
+        merged.level_confidences.append(per_fold[k].level_confidences[j])
+        merged.model_levels.append(per_fold[k].model_levels[j])
+    report = _report(f"{folds}-fold cross-validation", intent_examples, urgency_examples, merged)
     report.notes.extend(notes)
     return report
 
@@ -245,14 +313,31 @@ def evaluate_on_test(
         model = train(train_data, config=config)
     intent_examples = _unique(test_data.intent_examples())
     urgency_examples = _unique(test_data.urgency_examples())
-    p, lv, mlv = _predict(model, intent_examples, urgency_examples)
-    return build_report(
+    return _report(
         "held-out test file",
         intent_examples,
-        p,
-        [_level(e.intent) for e in urgency_examples],
-        lv,
-        mlv,
+        urgency_examples,
+        _predict(model, intent_examples, urgency_examples),
+    )
+
+
+def _report(
+    mode: str,
+    intent_examples: Sequence[Example],
+    urgency_examples: Sequence[Example],
+    answers: Predictions,
+) -> Report:
+    has_urgency = bool(answers.levels)
+    return build_report(
+        mode,
+        intent_examples,
+        answers.intents,
+        [_level(e.intent) for e in urgency_examples] if has_urgency else [],
+        answers.levels,
+        answers.model_levels,
+        intent_confidences=answers.intent_confidences,
+        urgency_examples=urgency_examples if has_urgency else [],
+        urgency_confidences=answers.level_confidences,
     )
 
 
@@ -306,5 +391,27 @@ def format_report(report: Report) -> str:
                 f"{m['name']:<18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}"
                 f"{m['support']:>9}"
             )
+        lines += _urgency_lines(u)
+    for head, summary in report.calibration.items():
+        lines += ["", *format_calibration(head, summary)]
     lines += [f"note: {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+def _urgency_lines(u: dict[str, Any]) -> list[str]:
+    lines = [
+        f"critical recall {u['critical_recall']:.3f} of {u['critical_support']}, "
+        f"false criticals {u['false_criticals']}",
+        "confusion (rows true, columns predicted)",
+        f"  {'':<10}" + "".join(f"{lvl:>10}" for lvl in URGENCY_LEVELS),
+    ]
+    for true, row in u["confusion"].items():
+        lines.append(f"  {true:<10}" + "".join(f"{row[lvl]:>10}" for lvl in URGENCY_LEVELS))
+    if u.get("languages"):
+        lines.append(f"  {'language':<10}{'accuracy':>10}{'crit rec':>10}{'false crit':>11}")
+        for lang, f in u["languages"].items():
+            lines.append(
+                f"  {lang:<10}{f['accuracy']:>10.3f}{f['critical_recall']:>10.3f}"
+                f"{int(f['false_criticals']):>11}"
+            )
+    return lines

@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -169,6 +169,12 @@ class LinearHead:
     intercept: FloatArray
     temperature: float = 1.0
     dense_coef: FloatArray | None = None  # (embedding dimensions, classes)
+    # The highest probability this head has earned: its accuracy on held-out folds among
+    # its most confident answers. A linear model on a few thousand sentences is never
+    # certain, so a 0.99999 softmax is shown as this instead of 1.0.
+    max_confidence: float = 1.0
+    # Held-out fold probabilities from training (rows = training examples); not stored.
+    held_out: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     def probabilities(
         self, idx: IndexArray, val: FloatArray, dense: FloatArray | None = None
@@ -177,10 +183,22 @@ class LinearHead:
         scores = val @ self.coef[idx] + self.intercept if len(idx) else self.intercept.copy()
         if self.dense_coef is not None and dense is not None:
             scores = scores + dense @ self.dense_coef
-        scores = scores / self.temperature
+        scores = scores.astype(np.float64) / self.temperature  # float64: tiny tails survive
         scores -= scores.max()
         exp = np.exp(scores)
-        return (exp / exp.sum()).astype(np.float32)
+        probs = exp / exp.sum()
+        top = int(probs.argmax())
+        if probs[top] > self.max_confidence:
+            # Give the excess to the other classes in proportion, so the sum stays 1.
+            rest = 1.0 - probs[top]
+            share = (
+                probs * ((1.0 - self.max_confidence) / rest)
+                if rest > 0
+                else np.full_like(probs, (1.0 - self.max_confidence) / (len(probs) - 1))
+            )
+            share[top] = self.max_confidence
+            probs = share
+        return probs.astype(np.float32)
 
     def to_state(self) -> dict[str, Any]:
         """Picklable plain data, for the model store."""
@@ -190,6 +208,7 @@ class LinearHead:
             "intercept": self.intercept,
             "temperature": self.temperature,
             "dense_coef": self.dense_coef,
+            "max_confidence": self.max_confidence,
         }
 
     @classmethod
@@ -202,4 +221,5 @@ class LinearHead:
             intercept=np.asarray(state["intercept"], dtype=np.float32),
             temperature=float(state["temperature"]),
             dense_coef=None if dense is None else np.ascontiguousarray(dense, dtype=np.float32),
+            max_confidence=float(state.get("max_confidence", 1.0)),
         )

@@ -15,9 +15,10 @@ from nlu.embedding import EMBEDDING_NAME, SentenceEncoder, embedding_text, get_e
 from nlu.entities import EntityExtractor
 from nlu.features import FloatArray, LinearHead, Vectoriser
 from nlu.language import detect_language
-from nlu.normalise import bounded, encodable, fold, mask
+from nlu.normalise import bounded, encodable, fold, for_features, mask
 from nlu.result import IntentScore, ParseResult
 from nlu.signals import SignalMatcher
+from nlu.translit import to_cyrillic
 
 STATE_FORMAT = 2
 """Bumped when the stored state's layout changes incompatibly."""
@@ -49,25 +50,30 @@ class Tables:
 
 @dataclass
 class Heads:
-    """The intent head and (optional) urgency head of one feature set."""
+    """The intent head and (optional) urgency head of one feature set, and the map that
+    calibrates the combined (model plus signals) urgency confidence."""
 
     intent: LinearHead
     urgency: LinearHead | None = None
+    urgency_map: tuple[list[float], list[float]] | None = None
 
     def to_state(self) -> dict[str, Any]:
         """Plain data for the model store."""
         return {
             "intent": self.intent.to_state(),
             "urgency": self.urgency.to_state() if self.urgency else None,
+            "urgency_map": list(self.urgency_map) if self.urgency_map else None,
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Heads:
         """Inverse of :meth:`to_state`."""
         urgency = state.get("urgency")
+        urgency_map = state.get("urgency_map")
         return cls(
             intent=LinearHead.from_state(state["intent"]),
             urgency=LinearHead.from_state(urgency) if urgency else None,
+            urgency_map=(list(urgency_map[0]), list(urgency_map[1])) if urgency_map else None,
         )
 
 
@@ -181,8 +187,9 @@ class NluModel:
         dense: FloatArray | None,
     ) -> ParseResult:
         heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
-        language = detect_language(sample, language_hint)
-        folded = fold(sample)
+        readable = to_cyrillic(sample)  # Russian in Latin letters; entities keep `sample`
+        language = detect_language(readable, language_hint)
+        folded = fold(readable)
         idx, val = self.vectoriser.transform(mask(folded))
         probs = heads.intent.probabilities(idx, val, dense)
         classes = heads.intent.classes
@@ -203,7 +210,9 @@ class NluModel:
             language=language,
             intent=ranking[0],
             intent_ranking=ranking,
-            urgency=urgency.decide(intent or ranking[0].name, level_probs, signals),
+            urgency=urgency.decide(
+                intent or ranking[0].name, level_probs, signals, heads.urgency_map
+            ),
             entities=tuple(self.entities.extract(sample, language)),
         )
 
@@ -217,7 +226,7 @@ class NluModel:
         heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
         if heads.urgency is None:
             return ""
-        idx, val = self.vectoriser.transform(mask(fold(sample)))
+        idx, val = self.vectoriser.transform(for_features(sample))
         p = heads.urgency.probabilities(idx, val, dense)
         return heads.urgency.classes[int(p.argmax())].removeprefix("urgency_")
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import opencc
 
+from nlu.translit import to_cyrillic
+
 MAX_PARSE_CHARS = 5000
 """Only this prefix of a message is analysed; the whole text stays in the result."""
 
@@ -86,8 +88,9 @@ def fold(text: str) -> str:
 
 
 def for_features(text: str) -> str:
-    """The form the classifiers see: :func:`fold` plus :func:`mask`."""
-    return mask(fold(bounded(text)))
+    """The form the classifiers see: Russian in Latin letters back in Cyrillic, then
+    :func:`fold` and :func:`mask`."""
+    return mask(fold(to_cyrillic(bounded(text))))
 
 
 def mask(folded: str) -> str:

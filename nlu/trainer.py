@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,15 +22,23 @@ from typing import Any
 
 import sklearn
 
-from nlu.classifier import HeadConfig, fit_head, fit_vectoriser, to_matrix
+from nlu import urgency
+from nlu.classifier import (
+    HeadConfig,
+    fit_confidence_map,
+    fit_head,
+    fit_vectoriser,
+    to_matrix,
+)
 from nlu.embedding import EMBEDDING_NAME, embedding_text, get_encoder
 from nlu.entities import ENTITY_NAMES
-from nlu.features import FeatureConfig
+from nlu.features import FeatureConfig, LinearHead
 from nlu.intents import COMPLAINT_INTENTS
 from nlu.model import Heads, NluModel, Tables
 from nlu.normalise import bounded, encodable, for_features
-from nlu.signals import SignalMatcher, signal_tables
+from nlu.signals import Signal, SignalMatcher, signal_tables
 from nlu.training_data import SHIPPED_DATA_DIR, Example, TrainingData, read_training_data
+from nlu.translit import to_cyrillic
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +191,17 @@ def train(
             )
         return Heads(intent_head, urgency_head)
 
-    heads = fit()
+    matcher = SignalMatcher(tables.signal_lookups, tables.signal_regexes)
+    urgency_signals = [matcher.match(to_cyrillic(e.text)) for e in urgency_examples]
+
+    def calibrated(heads: Heads) -> Heads:
+        if heads.urgency is not None and heads.urgency.held_out is not None:
+            heads.urgency_map = urgency_confidence_map(
+                heads.urgency, urgency_labels, urgency_signals
+            )
+        return heads
+
+    heads = calibrated(fit())
     progress(f"TF-IDF models trained (temperature {heads.intent.temperature:.2f})")
     if not has_urgency:
         progress("no urgency examples of two levels or more: urgency from signals only")
@@ -191,9 +209,11 @@ def train(
     encoder = get_encoder() if config.embeddings else None
     if encoder is not None:
         progress(f"embedding {len(intent_examples) + len(urgency_examples)} texts")
-        dense_heads = fit(
-            encoder.encode_cached([_embedding_text(e.text) for e in intent_examples]),
-            encoder.encode_cached([_embedding_text(e.text) for e in urgency_examples]),
+        dense_heads = calibrated(
+            fit(
+                encoder.encode_cached([_embedding_text(e.text) for e in intent_examples]),
+                encoder.encode_cached([_embedding_text(e.text) for e in urgency_examples]),
+            )
         )
         progress(f"embedding models trained (temperature {dense_heads.intent.temperature:.2f})")
     elif config.embeddings:
@@ -230,6 +250,24 @@ def train(
         dense_heads=dense_heads,
         embedding=EMBEDDING_NAME if dense_heads else None,
     )
+
+
+def urgency_confidence_map(
+    head: LinearHead, labels: Sequence[str], signals: Sequence[Sequence[Signal]]
+) -> tuple[list[float], list[float]]:
+    """How often the combined urgency decision is right at each confidence, measured on the
+    head's held-out folds: each training example's fold probabilities go through
+    :func:`nlu.urgency.decide` with the signals of its text, as a parse would."""
+    if head.held_out is None:
+        raise ValueError("the urgency head was trained without held-out folds")
+    raw, right = [], []
+    for row, label, found in zip(head.held_out, labels, signals, strict=True):
+        levels = (c.removeprefix("urgency_") for c in head.classes)
+        probs = {level: float(p) for level, p in zip(levels, row, strict=True)}
+        decision = urgency.decide(None, probs, found)
+        raw.append(decision.confidence)
+        right.append(decision.level == label.removeprefix("urgency_"))
+    return fit_confidence_map(raw, right)
 
 
 def _embedding_text(text: str) -> str:

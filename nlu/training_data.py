@@ -21,6 +21,10 @@ from nlu.intents import is_urgency_intent
 SHIPPED_DATA_DIR = Path(__file__).resolve().parent / "data"
 """The training data shipped with the package (``nlu train`` without ``--data``)."""
 
+HELD_OUT_DIR = Path(__file__).resolve().parent / "heldout"
+"""Complaints written in a separate round, in other words than the training data; never
+trained on. ``nlu eval`` reports on them beside cross-validation."""
+
 _ANNOTATION = re.compile(r"\[([^\]\n]+)\](?:\([^)\n]*\)|\{[^}\n]*\})")
 _YAML_SUFFIXES = (".yml", ".yaml")
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from nlu.intents import DIALOGUE_INTENTS, URGENCY_LEVELS, urgency_rank
 from nlu.result import Urgency
 from nlu.signals import Signal
@@ -33,15 +35,21 @@ _HIGH = urgency_rank("high")
 _NORMAL = urgency_rank("normal")
 
 
+ConfidenceMap = tuple[Sequence[float], Sequence[float]]
+"""Breakpoints (raw confidence, accuracy seen at it) fitted on held-out training folds."""
+
+
 def decide(
     intent: str | None,
     probabilities: Mapping[str, float] | None,
     signals: Sequence[Signal],
+    confidence_map: ConfidenceMap | None = None,
 ) -> Urgency:
     """Combine the model's level probabilities, the signals and the intent into one urgency.
 
     ``probabilities`` maps levels to the model's probabilities (None when no urgency model
-    was trained); ``signals`` come most urgent first.
+    was trained); ``signals`` come most urgent first; ``confidence_map`` turns the combined
+    confidence into the accuracy measured at it (see ``nlu.trainer``).
     """
     floor = max((urgency_rank(s.level) for s in signals), default=-1)
     if intent in DIALOGUE_INTENTS or not probabilities:
@@ -66,6 +74,8 @@ def decide(
         confidence += float(probabilities.get("critical", 0.0))
     if floor == rank:
         confidence = max(confidence, SIGNAL_CONFIDENCE)
+    if confidence_map is not None and len(confidence_map[0]):
+        confidence = float(np.interp(confidence, confidence_map[0], confidence_map[1]))
     return Urgency(level, confidence, _reasons(signals, rank))
 
 

@@ -13,9 +13,11 @@ from gateway.channels import ChannelContext
 from gateway.messages import CHANNELS, InboundMessage, Sender
 from gateway.store.staff import staff_for_token
 from gateway.web.body import query_float, read_json_value, validate
+from gateway.web.errors import ApiError
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.middlewares import bearer_token
 from gateway.web.openapi import accepts
+from gateway.web.responses import json_response
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
 MAX_WAIT_SECONDS = 60.0
@@ -75,14 +77,19 @@ class ApiInput:
         wait = query_float(request, "wait", 0, 86_400)
         data, replaced = clean_value(await read_json_value(request, clean=False))
         body = validate(MessageIn, data)
-        message = _to_inbound(body, verified=await self._entered_by_staff(request))
+        by_staff = await self._entered_by_staff(request)
+        if body.received_at is not None and not by_staff:
+            # Back-dating moves deadlines and figures: only staff entering a phone call or a
+            # walk-in complaint after the fact may say when it was received.
+            raise ApiError(401, "unauthorized", "received_at may only be set with a staff token")
+        message = _to_inbound(body, verified=by_staff)
         if replaced:  # kept, with a note, rather than refusing the customer's complaint
             message = replace(message, notes=(*message.notes, unreadable_note(replaced)))
         message_id, _created = await self._intake.accept(message)
         if wait is None:
-            return web.json_response({"id": message_id}, status=202)
+            return json_response({"id": message_id}, status=202)
         await self._intake.wait_processed(message_id, min(wait, MAX_WAIT_SECONDS))
-        return web.json_response(await self._intake.result(message_id), status=200)
+        return json_response(await self._intake.result(message_id), status=200)
 
     async def _entered_by_staff(self, request: web.Request) -> bool:
         """A complaint staff typed in (a phone call, a walk-in) carries contact details they

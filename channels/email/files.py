@@ -32,5 +32,15 @@ def store_attachments(
             notes.append(f"attachment {part.filename or part.content_type}: {note}")
         else:
             digest = store_attachment(data_dir, part.data)
-        stored.append(Attachment(part.filename, part.content_type, len(part.data), digest, note))
+        stored.append(
+            Attachment(
+                part.filename,
+                part.content_type,
+                len(part.data),
+                digest,
+                note,
+                content_id=part.content_id,
+                inline=part.inline,
+            )
+        )
     return stored, notes

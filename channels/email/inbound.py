@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.engine import Connection
 
 from gateway.channels import ChannelContext
-from gateway.messages import Attachment, InboundMessage, Sender
+from gateway.messages import EVERY_MESSAGE_A_TICKET, Attachment, InboundMessage, Sender
 
 from . import checkpoint as cp
 from . import threads
@@ -42,6 +42,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 FIRST_BACKOFF = 0.5
 NO_SENDER = "unknown-sender@invalid"
+
+
+def message_headers(mail: ParsedMail) -> dict[str, str | None]:
+    """The headers an agent reads a mail by, decoded; kept with each stored message."""
+    headers = mail.headers
+    return {
+        "subject": mail.subject,
+        "from": headers.get("from"),
+        "to": headers.get("to"),
+        "cc": headers.get("cc"),
+        "reply_to": headers.get("reply-to"),
+        "date": headers.get("date"),
+        "content_type": mail.body_type,
+    }
 
 
 class LeaseLost(Exception):
@@ -230,21 +244,30 @@ class EmailInput:
             "subject": mail.subject,
             "message_id": kept.message_id,
             "thread": thread.matched_by,
+            "headers": message_headers(mail),
+            # Email has no live bot dialogue: each mail from a person reaches an agent.
+            EVERY_MESSAGE_A_TICKET: True,
         }
         if mail.html:
             metadata["html"] = mail.html  # sanitised: safe to show to agents
         if mail.sender_address and sender_verified(mail.headers):
             metadata["verified"] = ["email"]  # links this customer's other channels
+        # Only a subject: the subject is what there is to classify.
+        text = new_text(mail.text) or mail.subject.strip()
+        notes = list(mail.notes)
+        if not text and kept.attachments:
+            names = ", ".join(a.filename or a.content_type for a in kept.attachments)
+            notes.append(f"attachments only: {names}")
         return InboundMessage(
             channel="email",
             external_id=external_id,
             conversation_key=thread.conversation_key,
             sender=Sender(id=address, name=name, email=address if mail.sender_address else None),
-            text=new_text(mail.text),
+            text=text,
             received_at=arrived or self._context.clock(),
             attachments=kept.attachments,
             raw_ref=kept.raw_ref,
-            notes=(*mail.notes, *(f"not answered: {reason}" for reason in reasons)),
+            notes=(*notes, *(f"not answered: {reason}" for reason in reasons)),
             metadata=metadata,
             reply_suppressed=bool(reasons),
         )

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
@@ -45,6 +46,9 @@ class EmailOutput:
         parent = await self._db.read(threads.parent_for_reply, message.id, message.conversation_key)
         if parent is None:
             return Delivery.failed("no inbound mail in this conversation to reply to")
+        refused = address_problem(parent.reply_to or parent.address)
+        if refused is not None:  # no server will take it: fail now, never retry
+            return Delivery.failed(refused)
         message_id = self.message_id(message.id)
         subject = reply_subject(parent.subject, message.ticket_number)
         await self._db.write(
@@ -100,6 +104,18 @@ class EmailOutput:
         if message.language:  # after the content: setting content drops Content-* headers
             mail["Content-Language"] = message.language
         return mail
+
+
+def address_problem(address: str) -> str | None:
+    """Why no mail server would accept `address` (a trailing dot, a space, no domain), or
+    None. Only the syntax is checked: whether it exists is the receiving server's call."""
+    try:
+        validate_email(
+            address, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        return f"invalid recipient address {address!r}: {exc}"
+    return None
 
 
 def reply_subject(original: str, ticket_number: str | None) -> str:

@@ -1,4 +1,5 @@
-"""The website's chat box: a customer session over one websocket, resumable after a reconnect."""
+"""The website's chat box: a customer session over one websocket, resumable after a reconnect,
+and the widget script and pages that speak it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from gateway.channels import ChannelContext, ChannelSet
 
 from .inbound import WebChatInput
 from .outbound import WebChatOutput
+from .pages import ChatPages
 from .sessions import ChatSessions
 
 NAME = "web_chat"
@@ -14,5 +16,6 @@ NAME = "web_chat"
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
     sessions = ChatSessions()
     context.app.router.add_routes(WebChatInput(context, sessions).routes())
+    context.app.router.add_routes(ChatPages().routes())
     context.app.on_shutdown.append(sessions.close_all)
     channels.add_output(NAME, WebChatOutput(sessions))

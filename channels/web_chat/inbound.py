@@ -1,12 +1,14 @@
 """`GET /ws/chat`: customer frames in, stored before they are acknowledged.
 
 Frames from the customer: `{"type": "hello", "session": TOKEN?, "name"?, "email"?,
-"language"?}` (optional, first; `"resume"` is the same frame),
+"language"?, "order"?, "identity"?: {"id", "expires", "signature"}}` (optional, first;
+`"resume"` is the same frame; see `guard` for the identity),
 `{"type": "message", "text": "...", "id": CLIENT_ID?}` and `{"type": "ping"}`.
 The gateway answers `session`, `received` (the message is stored), `reply`, `pong` and
 `error` frames. The session token comes back in the `session` frame and a cookie;
 presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
-conversation and delivers what was kept while the customer was away.
+conversation and delivers what was kept while the customer was away. A handshake from a
+site not in `GATEWAY_WEB_CHAT_ORIGINS` is refused with 403 before any frame.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from gateway.messages import InboundMessage, Sender
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.rate_limit import RateLimited
 
+from .guard import origin_allowed, verified_customer
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ class WebChatInput:
         self._metrics = context.metrics
         self._sessions = sessions
         self._max_frame = context.settings.max_body_bytes
+        self._origins = context.settings.web_chat_origins
+        self._identity_secret = context.settings.web_chat_identity_secret
 
     def routes(self) -> web.RouteTableDef:
         routes = web.RouteTableDef()
@@ -47,6 +52,12 @@ class WebChatInput:
         return routes
 
     async def chat(self, request: web.Request) -> web.WebSocketResponse:
+        if not origin_allowed(request, self._origins):
+            raise web.HTTPForbidden(
+                text='{"error": {"code": "origin_refused", "message": "this site may not '
+                'embed the chat (GATEWAY_WEB_CHAT_ORIGINS)"}}',
+                content_type="application/json",
+            )
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
         offered = request.query.get("session") or request.cookies.get(COOKIE)
         token = offered if is_session_token(offered) else None
@@ -84,7 +95,7 @@ class WebChatInput:
                     token = str(wanted) if resumed else provisional
                     await self._open(ws, token, resumed=resumed)
                 if kind in GREETINGS:
-                    profile = _profile(data)
+                    profile = await self._greet(ws, data)
                 elif kind == "message":
                     try:
                         await limiter.enforce(
@@ -109,6 +120,16 @@ class WebChatInput:
         await ws.send_json({"type": "session", "session": token, "resumed": resumed})
         await self._outbox.release(CHANNEL, key)
 
+    async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:
+        profile = _profile(data)
+        if "identity" in data:
+            customer = verified_customer(self._identity_secret, data["identity"])
+            if customer is None:
+                await _error(ws, "identity_refused", "the identity signature is wrong or expired")
+            else:
+                profile["customer"] = customer
+        return profile
+
     async def _message(
         self, ws: web.WebSocketResponse, token: str, data: dict[str, Any], profile: dict[str, Any]
     ) -> None:
@@ -131,9 +152,15 @@ class WebChatInput:
             channel=CHANNEL,
             external_id=external_id,
             conversation_key=key,
-            sender=Sender(id=key, name=profile.get("name"), email=profile.get("email")),
+            # A verified customer is one customer across sessions and devices.
+            sender=Sender(
+                id=f"site:{profile['customer']}" if "customer" in profile else key,
+                name=profile.get("name"),
+                email=profile.get("email"),
+            ),
             text=text,
             language_hint=profile.get("language"),
+            metadata={k: profile[k] for k in ("order", "customer") if k in profile},
         )
         try:
             message_id, created = await self._intake.accept(message)
@@ -150,7 +177,7 @@ class WebChatInput:
 def _profile(data: dict[str, Any]) -> dict[str, Any]:
     return {
         key: str(data[key])[:200]
-        for key in ("name", "email", "language")
+        for key in ("name", "email", "language", "order")
         if isinstance(data.get(key), str) and data[key].strip()
     }
 

@@ -16,6 +16,10 @@ class WebChatOutput:
     def __init__(self, sessions: ChatSessions) -> None:
         self._sessions = sessions
 
+    def holds(self, conversation_key: str) -> bool:
+        """Whether the customer's chat is open on this process."""
+        return bool(self._sessions.open_sockets(conversation_key))
+
     async def send(self, message: OutboundMessage) -> Delivery:
         sockets = self._sessions.open_sockets(message.conversation_key)
         if not sockets:
@@ -24,6 +28,8 @@ class WebChatOutput:
             "type": "reply",
             "id": message.id,
             "kind": message.kind,
+            # The agent's name, so the customer sees who took over; "bot" otherwise.
+            "author": message.author,
             "text": message.text,
             "ticket": {"number": message.ticket_number} if message.ticket_number else None,
             # Quick answers (a survey's scores) for the widget to show as buttons.

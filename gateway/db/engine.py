@@ -15,7 +15,7 @@ Writers open SQLite transactions with BEGIN IMMEDIATE, so a second process waits
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,6 +28,7 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 _WRITE_OPTION = "gateway_write"
+_AFTER_COMMIT = "gateway_after_commit"
 READER_THREADS = 4
 
 
@@ -53,11 +54,16 @@ class Database:
             self._async = create_async_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+        #: Given what the transaction left with `after_commit`, once it has committed.
+        self.on_commit: Callable[[list[Any]], Awaitable[None]] | None = None
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs `fn(conn, *args)` in a write transaction: committed if it returns, rolled back
-        if it raises."""
-        return await self._run(fn, args, write=True)
+        if it raises. What `fn` handed to `after_commit` goes to `on_commit` after the commit."""
+        result, pending = await self._run(_collecting, (fn, *args), write=True)
+        if pending and self.on_commit is not None:
+            await self.on_commit(pending)
+        return result
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs `fn(conn, *args)` in a read-only transaction (rolled back at the end)."""
@@ -91,6 +97,23 @@ class Database:
             self._sync.dispose()
         if self._async is not None:
             await self._async.dispose()
+
+
+def after_commit(conn: Connection, item: Any) -> None:
+    """Keeps `item` for `Database.on_commit` once this write transaction commits; outside a
+    `Database.write` (a migration, a test's own connection) nothing is kept."""
+    pending = conn.info.get(_AFTER_COMMIT)
+    if pending is not None:
+        pending.append(item)
+
+
+def _collecting(conn: Connection, fn: Callable[..., T], *args: Any) -> tuple[T, list[Any]]:
+    # conn.info lives as long as the pooled connection: the list must never outlive the call.
+    conn.info[_AFTER_COMMIT] = []
+    try:
+        return fn(conn, *args), conn.info[_AFTER_COMMIT]
+    finally:
+        conn.info.pop(_AFTER_COMMIT, None)
 
 
 def _configure_sqlite(engine: Engine) -> None:

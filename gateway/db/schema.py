@@ -145,6 +145,8 @@ messages = sa.Table(
     # parked after too many failed attempts (a person retries them).
     sa.Column("stage", sa.String(10), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # A pipeline worker's claim on a stored message; expired, any worker may take it.
+    sa.Column("claimed_until", UTCDateTime),
     sa.Column("language", sa.String(16)),
     sa.Column("intent", sa.String(40)),
     sa.Column("parse", sa.JSON),
@@ -192,6 +194,23 @@ staff = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("disabled_at", UTCDateTime),
+    # Console sign-in: an argon2id hash (null: no password, token only), and the lockout.
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("failed_sign_ins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime),
+)
+
+#: Console sessions: the cookie's SHA-256 (the cookie itself is never stored) and the
+#: CSRF token the page must echo on every change it asks for.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("staff_id", BigId, sa.ForeignKey("staff.id"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_staff_sessions_staff_id", "staff_id"),
 )
 
 
@@ -254,6 +273,18 @@ sales = sa.Table(
     sa.Column("units", sa.BigInteger, nullable=False),
 )
 
+#: Durable events on their way to the bus: written with the change that caused them,
+#: deleted once published (gateway.events.durable).
+event_outbox = sa.Table(
+    "event_outbox",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_event_outbox_created_at", "created_at"),
+)
+
 #: What staff consoles are told (an assignment, a major complaint, an escalation, a
 #: spike); each console tails this table, so every process's sockets see every event.
 notifications = sa.Table(
@@ -276,4 +307,51 @@ customer_contacts = sa.Table(
     sa.Column("value", sa.String(320), primary_key=True),
     sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("verified_at", UTCDateTime, nullable=False),
+)
+
+#: Every administrator's change (staff, policy, templates): who, when, before and after.
+admin_audit = sa.Table(
+    "admin_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),  # staff.add, template.put, ...
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Background trainings started by administrators; any process answers for any job.
+nlu_jobs = sa.Table(
+    "nlu_jobs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("state", sa.String(10), nullable=False),  # queued, running, done, failed
+    sa.Column("progress", sa.Float, nullable=False),
+    sa.Column("model", sa.String(100)),
+    sa.Column("error", sa.Text),
+    sa.Column("author", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Agents' corrections of a ticket's category or urgency, waiting for an administrator to
+#: accept one as a training example (or reject it).
+nlu_corrections = sa.Table(
+    "nlu_corrections",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("field", sa.String(10), nullable=False),  # category, urgency
+    sa.Column("from_value", sa.String(40), nullable=False),
+    sa.Column("to_value", sa.String(40), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),  # pending, accepted, rejected
+    sa.Column("reviewed_by", sa.String(100)),
+    sa.Column("reviewed_at", UTCDateTime),
+    sa.Index("ix_nlu_corrections_state", "state"),
 )

@@ -9,6 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import ticket_events
+from gateway.events import TicketEvent, emit
+
+
+def record(conn: Connection, event: TicketEvent) -> None:
+    """Writes a typed ticket event as its ledger line and publishes it after commit."""
+    append(conn, event.ticket_id, event.ledger_name(), event.actor, event.ledger_data(), event.at)
+    emit(conn, event)
 
 
 def append(
@@ -19,7 +26,8 @@ def append(
     data: dict[str, Any],
     at: datetime,
 ) -> None:
-    """Records one step of a ticket: what happened, who did it, when, with its details."""
+    """Records one step of a ticket that no subscriber needs as an event (routed, handed to
+    an agent, a note): what happened, who did it, when, with its details."""
     conn.execute(
         sa.insert(ticket_events).values(
             ticket_id=ticket_id, type=type_, actor=actor, at=at, data=data

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages, outbox, tickets
+from gateway.events import MessageStored, emit
 from gateway.messages import InboundMessage
 
 STAGE_STORED = "stored"
@@ -59,7 +60,74 @@ def store_inbound(conn: Connection, message: InboundMessage, now: datetime) -> t
         .returning(messages.c.id)
     )
     assert message_id is not None
+    emit(
+        conn,
+        MessageStored(
+            message_id=int(message_id),
+            channel=message.channel,
+            conversation_key=message.conversation_key,
+            at=now,
+        ),
+    )
     return int(message_id), True
+
+
+def store_inbound_many(
+    conn: Connection, batch: list[InboundMessage], now: datetime
+) -> list[tuple[int, bool]]:
+    """Stores a group of messages in one transaction (a group commit); the same channel
+    message twice, even within the group, is stored once."""
+    return [store_inbound(conn, message, now) for message in batch]
+
+
+def claim_stored(
+    conn: Connection,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    message_ids: list[int] | None = None,
+) -> list[sa.Row[Any]]:
+    """Claims stored messages nobody holds (or whose holder's claim expired), oldest first,
+    for `lease`; only among `message_ids` when given.
+
+    PostgreSQL skips rows another worker is claiming right now (SKIP LOCKED), so workers
+    never wait on each other; SQLite has one writer, which serialises the claims anyway.
+    """
+    free = sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now)
+    query = sa.select(messages.c.id).where(messages.c.stage == STAGE_STORED, free)
+    if message_ids is not None:
+        query = query.where(messages.c.id.in_(message_ids))
+    ids = list(
+        conn.scalars(query.order_by(messages.c.id).limit(limit).with_for_update(skip_locked=True))
+    )
+    if not ids:
+        return []
+    conn.execute(
+        sa.update(messages).where(messages.c.id.in_(ids)).values(claimed_until=now + lease)
+    )
+    return list(
+        conn.execute(
+            sa.select(messages.c.id, messages.c.text, messages.c.language_hint)
+            .where(messages.c.id.in_(ids))
+            .order_by(messages.c.id)
+        )
+    )
+
+
+def done_among(conn: Connection, message_ids: list[int]) -> list[int]:
+    """Which of these messages have been through the pipeline (or no longer exist)."""
+    rows = conn.execute(
+        sa.select(messages.c.id, messages.c.stage).where(messages.c.id.in_(message_ids))
+    )
+    pending = {int(r.id) for r in rows if r.stage not in SETTLED}
+    return [i for i in message_ids if i not in pending]
+
+
+def oldest_unprocessed(conn: Connection) -> datetime | None:
+    """When the oldest message still waiting for the pipeline was stored."""
+    return conn.scalar(
+        sa.select(sa.func.min(messages.c.stored_at)).where(messages.c.stage.notin_(SETTLED))
+    )
 
 
 def pending_message_ids(conn: Connection) -> list[int]:
@@ -140,6 +208,9 @@ def list_for_audit(
             messages.c.language,
             messages.c.intent,
             messages.c.notes,
+            messages.c.sender_id,
+            messages.c.sender_name,
+            messages.c.metadata,
             tickets.c.number.label("ticket"),
         )
         .select_from(messages.outerjoin(tickets, tickets.c.id == messages.c.ticket_id))
@@ -151,9 +222,18 @@ def list_for_audit(
     if before is not None:
         query = query.where(messages.c.id < before)
     rows = (conn.execute(query)).mappings().all()
-    page = [dict(r) for r in rows[:limit]]
+    page = [_audit_item(dict(r)) for r in rows[:limit]]
     next_cursor = int(page[-1]["id"]) if len(rows) > limit else None
     return page, next_cursor
+
+
+def _audit_item(row: dict[str, Any]) -> dict[str, Any]:
+    """The sender and, for a mail, its headers (subject, from, to, cc, reply_to, date and
+    the body's content type) from the stored metadata; the rest of the metadata stays in."""
+    metadata = row.pop("metadata") or {}
+    row["sender"] = {"id": row.pop("sender_id"), "name": row.pop("sender_name")}
+    row["headers"] = metadata.get("headers")
+    return row
 
 
 def message_result(conn: Connection, message_id: int) -> dict[str, Any]:

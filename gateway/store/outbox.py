@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import outbox
+from gateway.events import OutboxQueued, emit
 
 PENDING, SENDING, SENT, FAILED, PARKED = "pending", "sending", "sent", "failed", "parked"
 
@@ -55,6 +56,12 @@ def enqueue(
         .returning(outbox.c.id)
     )
     assert row_id is not None
+    emit(
+        conn,
+        OutboxQueued(
+            outbox_id=int(row_id), channel=channel, conversation_key=conversation_key, kind=kind
+        ),
+    )
     return int(row_id)
 
 
@@ -137,6 +144,23 @@ def park(conn: Connection, row_id: int, reason: str) -> None:
         .where(outbox.c.id == row_id)
         .values(status=PARKED, lease_until=None, last_error=reason, attempts=outbox.c.attempts - 1)
     )
+
+
+def claim_parked(
+    conn: Connection, channel: str, conversation_key: str, now: datetime, lease: timedelta
+) -> list[sa.Row[Any]]:
+    """Leases a recipient's parked rows to the process that holds their connection."""
+    rows = conn.execute(
+        sa.update(outbox)
+        .where(
+            outbox.c.channel == channel,
+            outbox.c.conversation_key == conversation_key,
+            outbox.c.status == PARKED,
+        )
+        .values(status=SENDING, lease_until=now + lease, attempts=outbox.c.attempts + 1)
+        .returning(*outbox.c)
+    )
+    return sorted(rows.all(), key=lambda r: r.id)
 
 
 def unpark(conn: Connection, channel: str, conversation_key: str, now: datetime) -> int:

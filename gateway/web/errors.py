@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.web.responses import json_response
+
 
 class ApiError(Exception):
     def __init__(
@@ -25,7 +27,7 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
-    return web.json_response({"error": body}, status=status)
+    return json_response({"error": body}, status=status)
 
 
 #: Codes for the HTTP errors aiohttp raises by itself.

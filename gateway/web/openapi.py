@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from gateway.web.responses import json_response
+
 routes = web.RouteTableDef()
 
 _MODEL_ATTR = "__request_model__"
@@ -75,7 +77,7 @@ def describe(app: web.Application) -> dict[str, Any]:
 @routes.get("/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
     """This description."""
-    return web.json_response(describe(request.app))
+    return json_response(describe(request.app))
 
 
 def _path_of(route: web.AbstractRoute) -> str | None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import tickets
+from gateway.events import SlaBreached
 from gateway.store import ledger
 from handoff.policy import routing
 from handoff.policy.calendar import BusinessCalendar
@@ -73,17 +74,18 @@ def escalate(
             continue
         conn.execute(sa.update(tickets).where(tickets.c.id == ticket.id).values(escalation=level))
         event = f"sla_{level}"
-        ledger.append(
+        ledger.record(
             conn,
-            ticket.id,
-            event,
-            "system",
-            {
-                "first_response_due": ticket.first_response_due.isoformat(),
-                "resolution_due": ticket.resolution_due.isoformat(),
-                "assignee": ticket.assignee,
-            },
-            now,
+            SlaBreached(
+                ticket_id=ticket.id,
+                number=ticket.number,
+                actor="system",
+                at=now,
+                level=level,
+                first_response_due=ticket.first_response_due,
+                resolution_due=ticket.resolution_due,
+                assignee=ticket.assignee,
+            ),
         )
         alert_supervisors(
             conn,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -63,7 +62,6 @@ class HandoffMonitor:
         metrics: Metrics,
         *,
         email_enabled: bool,
-        on_queued: Callable[[], None],
         zone: ZoneInfo,
         retention_days: int = 0,
         data_dir: Path | None = None,
@@ -76,7 +74,6 @@ class HandoffMonitor:
         self._clock = clock
         self._metrics = metrics
         self._email_enabled = email_enabled
-        self._on_queued = on_queued
         self._zone = zone
         self._figures = HandoffMetrics(metrics.registry)
         self._next_figures = 0.0
@@ -95,8 +92,6 @@ class HandoffMonitor:
 
     async def run_once(self) -> MonitorPass:
         result = await self._db.write(self._pass)
-        if result.surveys_sent or result.escalated:
-            self._on_queued()  # surveys and alert mails are in the outbox now
         if time.monotonic() >= self._next_figures:
             self._next_figures = time.monotonic() + FIGURES_EVERY_SECONDS
             now = self._clock()

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import spike_warnings, tickets
+from gateway.events import SpikeRaised, emit
 from handoff.policy.notify import SUPERVISORS, alert_supervisors, notify
 from handoff.policy.policy import Policy
 from handoff.policy.spikes import SpikePolicy, SpikeVerdict, assess, subsided
@@ -161,6 +162,17 @@ def _raise(
             p_value=verdict.p_value,
         )
         .returning(spike_warnings.c.id)
+    )
+    emit(
+        conn,
+        SpikeRaised(
+            dimension=dimension,
+            value=value,
+            observed=verdict.observed,
+            expected=verdict.expected,
+            p_value=verdict.p_value,
+            at=now,
+        ),
     )
     summary = (
         f"Complaint spike: {dimension} {value!r} had {verdict.observed} complaints in the last "

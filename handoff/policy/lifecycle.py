@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, tickets
+from gateway.events import StatusChanged
 from gateway.store import ledger
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.deadlines import resumed_resolution_due
@@ -88,12 +89,19 @@ def change_status(
     elif wanted == "new":
         values.update(assignee=None, assigned_at=None)  # back to the department's queue
     conn.execute(sa.update(tickets).where(tickets.c.id == ticket.id).values(**values))
-    data: dict[str, Any] = {"from": ticket.status, "to": wanted}
-    if reason:
-        data["reason"] = reason
-    if "resolution_due" in values:
-        data["resolution_due"] = values["resolution_due"].isoformat()
-    ledger.append(conn, ticket.id, "status_changed", actor, data, now)
+    ledger.record(
+        conn,
+        StatusChanged(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            actor=actor,
+            at=now,
+            previous=ticket.status,
+            status=wanted,
+            reason=reason,
+            resolution_due=values.get("resolution_due"),
+        ),
+    )
     if wanted in ("resolved", "closed"):
         # New messages start a new conversation turn with the bot (or answer the survey).
         conn.execute(

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from handoff.policy.calendar import BusinessCalendar
 
 SEVERITIES = ("general", "important", "major")
+#: The department and language of an agent account the policy does not list yet: a new
+#: agent takes tickets of every department and language until an administrator narrows it.
+ANY = "*"
 WORKDAYS: tuple[str | int, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 SEVERITY_BY_URGENCY = {
@@ -84,7 +87,7 @@ class Agent(_Strict):
 
     def speaks(self, language: str) -> bool:
         base = language.split("-")[0]
-        return language in self.languages or base in self.languages
+        return ANY in self.languages or language in self.languages or base in self.languages
 
     def takes(self, category: str) -> bool:
         return not self.categories or category in self.categories
@@ -170,10 +173,21 @@ class Policy(_Strict):
         return self.default_department
 
     def agents_of(self, department: str) -> list[Agent]:
-        return [agent for agent in self.agents if agent.department == department]
+        return [agent for agent in self.agents if agent.department in (department, ANY)]
 
     def agent(self, name: str) -> Agent | None:
         return next((agent for agent in self.agents if agent.name == name), None)
+
+    def with_unlisted_agents(self, names: list[str]) -> Policy:
+        """The policy plus an agent in every department and language for each of `names`
+        (enabled agent accounts) that it does not list itself."""
+        listed = {agent.name for agent in self.agents}
+        extra = [
+            Agent(name=name, department=ANY, languages=[ANY])
+            for name in names
+            if name not in listed
+        ]
+        return self.model_copy(update={"agents": [*self.agents, *extra]}) if extra else self
 
     def supervisors_of(self, department: str) -> list[str]:
         named = self.departments[department].supervisors if department in self.departments else []

@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import policy_versions
+from gateway.store import audit
+from gateway.store.staff import active_agent_names
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.policy import Policy, parse_policy
 
@@ -66,17 +68,26 @@ def stored_document(conn: Connection) -> tuple[int, dict[str, Any]]:
     return (int(row.id), dict(row.body)) if row else (0, {})
 
 
+_STAMPS = sa.select(sa.select(sa.func.max(policy_versions.c.id)).scalar_subquery(), audit.LATEST_ID)
+
+
 class PolicyCache:
-    """The current policy and its calendar, re-read only when a newer version exists."""
+    """The current policy and its calendar, re-read only when a newer version exists or an
+    administrator changed something (staff accounts take part in routing)."""
 
     def __init__(self, zone: str) -> None:
         self._zone = zone
         self._version = -1
-        self._policy = Policy()
+        self._audit_stamp: int | None = -1
+        self._document_policy = Policy()
+        self._policy = self._document_policy
         self._calendar = self._policy.calendar_in(zone)
 
     def current(self, conn: Connection) -> tuple[Policy, BusinessCalendar]:
-        newest = conn.scalar(sa.select(sa.func.max(policy_versions.c.id))) or 0
+        stamps = conn.execute(_STAMPS).one()
+        newest, audit_stamp = stamps[0] or 0, stamps[1]
+        if newest == self._version and audit_stamp == self._audit_stamp:
+            return self._policy, self._calendar
         if newest != self._version:
             _, document = stored_document(conn)
             try:
@@ -87,8 +98,10 @@ class PolicyCache:
                     "stored policy version %s is invalid; keeping the last good one", newest
                 )
             else:
-                self._policy, self._calendar = policy, policy.calendar_in(self._zone)
+                self._document_policy, self._calendar = policy, policy.calendar_in(self._zone)
             self._version = int(newest)
+        self._policy = self._document_policy.with_unlisted_agents(active_agent_names(conn))
+        self._audit_stamp = audit_stamp
         return self._policy, self._calendar
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import outbox
+from gateway.events import StaffReplied
 from gateway.store import conversations, ledger
 from gateway.store import outbox as queue
 from handoff.desk import TicketDesk
@@ -49,7 +50,7 @@ def queue_staff_reply(
         dedupe_key=dedupe_key,
         metadata={"language": language or ticket.language},
     )
-    ledger.append(conn, ticket.id, "staff_reply", author, {"outbox_id": row_id}, now)
+    ledger.record(conn, StaffReplied(ticket_id=ticket.id, actor=author, at=now, outbox_id=row_id))
     return _as_message(
         conn.execute(sa.select(outbox).where(outbox.c.id == row_id)).one(), number, zone
     )

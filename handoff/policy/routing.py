@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import agent_presence, tickets
+from gateway.events import StatusChanged, TicketAssigned
 from gateway.store import ledger
 from handoff.policy.notify import agent_audience, notify
 from handoff.policy.policy import Agent, Policy
@@ -119,17 +120,30 @@ def assign(
         .where(tickets.c.id == ticket.id)
         .values(assignee=agent, assigned_at=now, status=status, updated_at=now)
     )
-    ledger.append(
+    ledger.record(
         conn,
-        ticket.id,
-        "assigned",
-        actor,
-        {"from": ticket.assignee, "to": agent, "reason": reason, "status": status},
-        now,
+        TicketAssigned(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            actor=actor,
+            at=now,
+            previous=ticket.assignee,
+            agent=agent,
+            reason=reason,
+            status=status,
+        ),
     )
     if status != ticket.status:
-        ledger.append(
-            conn, ticket.id, "status_changed", actor, {"from": ticket.status, "to": status}, now
+        ledger.record(
+            conn,
+            StatusChanged(
+                ticket_id=ticket.id,
+                number=ticket.number,
+                actor=actor,
+                at=now,
+                previous=ticket.status,
+                status=status,
+            ),
         )
     notify(
         conn,

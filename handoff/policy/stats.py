@@ -10,7 +10,7 @@ and each is a range of created_at, so both databases bucket identically.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,10 +41,9 @@ def period_stats(
 
     Timely handling: a ticket is handled when resolved, or when closed without being
     resolved (a duplicate, say), at the first of the two. It is *decided* once handled, or
-    once its resolution deadline has passed by `now` unhandled; a ticket waiting for the
-    customer whose deadline had not passed when the wait began is not decided yet, because
-    the wait pauses its clock and the deadline will move. rate = handled on or before the
-    resolution deadline / decided.
+    once it is late (see `timeliness`): an open ticket past a deadline counts against the
+    rate at once. rate = handled on or before the resolution deadline, with the first
+    response on time / decided.
 
     First response: the mean over answered tickets of first answer minus creation, and how
     many answers met the first-response deadline. Satisfaction: satisfied answers / answered
@@ -68,12 +67,13 @@ def period_stats(
     result["by_day"] = _by_day(conn, in_period, start, end, zone)
     result["satisfaction"] = _satisfaction(conn, in_period)
     result["incidence"] = _incidence(conn, start, end, zone)
-    result["spike_warnings"] = open_spike_warnings(conn)
+    result["spike_warnings"] = open_spike_warnings(conn, zone)
     return result
 
 
-def open_spike_warnings(conn: Connection) -> list[dict[str, Any]]:
-    """Spike warnings not yet subsided, oldest first, as JSON-ready dicts."""
+def open_spike_warnings(conn: Connection, zone: tzinfo = UTC) -> list[dict[str, Any]]:
+    """Spike warnings not yet subsided, oldest first, as JSON-ready dicts; times in `zone`
+    (the business time zone, like everything else a supervisor reads)."""
     rows = conn.execute(
         sa.select(spike_warnings)
         .where(spike_warnings.c.subsided_at.is_(None))
@@ -83,7 +83,7 @@ def open_spike_warnings(conn: Connection) -> list[dict[str, Any]]:
         {
             "dimension": row.dimension,
             "value": row.value,
-            "raised_at": row.raised_at.isoformat(),
+            "raised_at": row.raised_at.astimezone(zone).isoformat(),
             "observed": row.observed,
             "expected": row.expected,
             "p_value": row.p_value,
@@ -92,18 +92,41 @@ def open_spike_warnings(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
-def _ticket_figures(conn: Connection, in_period: Any, now: datetime) -> dict[str, Any]:
+def timeliness(now: datetime) -> tuple[Any, Any]:
+    """(decided, handled in time) as SQL conditions on a ticket.
+
+    A ticket is late once it missed either deadline: its first response came after the
+    first-response deadline, or that deadline passed with no response while it was still
+    open; or it was handled after its resolution deadline, or that passed unhandled (a
+    wait for the customer that began before it pauses the clock). A late ticket is decided
+    at once, even while open, so a breached open ticket counts against the rate."""
     handled_at = sa.func.coalesce(tickets.c.resolved_at, tickets.c.closed_at)
     paused = sa.and_(
         tickets.c.waiting_since.is_not(None), tickets.c.resolution_due >= tickets.c.waiting_since
     )
-    decided = sa.or_(
-        handled_at.is_not(None), sa.and_(tickets.c.resolution_due < now, sa.not_(paused))
+    missed_first_response = sa.or_(
+        tickets.c.first_responded_at > tickets.c.first_response_due,
+        sa.and_(
+            tickets.c.first_responded_at.is_(None),
+            handled_at.is_(None),
+            tickets.c.first_response_due < now,
+        ),
     )
+    decided = sa.or_(
+        handled_at.is_not(None),
+        sa.and_(tickets.c.resolution_due < now, sa.not_(paused)),
+        missed_first_response,
+    )
+    in_time = sa.and_(handled_at <= tickets.c.resolution_due, sa.not_(missed_first_response))
+    return decided, in_time
+
+
+def _ticket_figures(conn: Connection, in_period: Any, now: datetime) -> dict[str, Any]:
+    decided, in_time = timeliness(now)
     aggregates = [
         sa.func.count(),
         sa.func.count().filter(decided),
-        sa.func.count().filter(handled_at <= tickets.c.resolution_due),
+        sa.func.count().filter(in_time),
         sa.func.count(tickets.c.first_responded_at),
         sa.func.count().filter(tickets.c.first_responded_at <= tickets.c.first_response_due),
         sa.func.sum(_seconds_between(conn, tickets.c.created_at, tickets.c.first_responded_at)),
@@ -133,7 +156,7 @@ def _ticket_figures(conn: Connection, in_period: Any, now: datetime) -> dict[str
     figures: dict[str, Any] = {"tickets": total}
     figures.update({f"by_{name}": _sorted(counts) for name, counts in breakdowns.items()})
     figures["timely_handling"] = {
-        "rate": _rate(in_time, decided_n),
+        "rate": rate(in_time, decided_n),
         "handled_in_time": in_time,
         "decided": decided_n,
     }
@@ -201,7 +224,7 @@ def _satisfaction(conn: Connection, in_period: Any) -> dict[str, Any]:
         .where(in_period, surveys.c.status == "answered")
     ).one()
     surveyed, satisfied = int(row[0]), int(row[1] or 0)
-    return {"rate": _rate(satisfied, surveyed), "satisfied": satisfied, "surveyed": surveyed}
+    return {"rate": rate(satisfied, surveyed), "satisfied": satisfied, "surveyed": surveyed}
 
 
 def _incidence(conn: Connection, start: datetime, end: datetime, zone: ZoneInfo) -> dict[str, Any]:
@@ -241,13 +264,13 @@ def _incidence(conn: Connection, start: datetime, end: datetime, zone: ZoneInfo)
         by_product[product] = {
             "complaints": counted,
             "sales": total_units,
-            "rate": _rate(counted, total_units),
+            "rate": rate(counted, total_units),
             "months": sorted(sold),
         }
     all_complaints = sum(item["complaints"] for item in by_product.values())
     all_units = sum(item["sales"] for item in by_product.values())
     return {
-        "rate": _rate(all_complaints, all_units),
+        "rate": rate(all_complaints, all_units),
         "complaints": all_complaints,
         "sales": all_units,
         "by_product": by_product,
@@ -294,7 +317,7 @@ def _month_start(month: str, zone: ZoneInfo) -> datetime:
     return datetime(int(month[:4]), int(month[5:]), 1, tzinfo=zone).astimezone(UTC)
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
+def rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import surveys, tickets
+from gateway.events import SurveyAnswered
 from gateway.store import conversations, ledger, outbox
 from handoff.policy.policy import Policy
 from handoff.policy.survey_answers import SurveyAnswer
@@ -117,13 +118,16 @@ def record_answer(
             answer_message_id=message_id,
         )
     )
-    ledger.append(
+    ledger.record(
         conn,
-        survey.ticket_id,
-        "survey_answered",
-        "customer",
-        {"score": answer.score, "satisfied": answer.satisfied, "message_id": message_id},
-        now,
+        SurveyAnswered(
+            ticket_id=int(survey.ticket_id),
+            actor="customer",
+            at=now,
+            score=answer.score,
+            satisfied=answer.satisfied,
+            message_id=message_id,
+        ),
     )
 
 

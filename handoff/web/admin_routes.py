@@ -5,12 +5,17 @@ A change takes effect on every gateway process within one transaction, without a
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
+from gateway.store import audit
 from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
+from handoff.policy.policy import Policy
 from handoff.policy.policy_store import PolicyError, save_policy, stored_document
 from handoff.policy.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
 
@@ -20,21 +25,30 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/admin/policy")
 @requires_role("supervisor")
 async def get_policy(request: web.Request) -> web.Response:
+    """The current document; on a fresh install (version 0) the defaults in force, in full."""
     version, document = await request.app[DATABASE].read(stored_document)
-    return web.json_response({"version": version, "policy": document})
+    if version == 0:
+        document = Policy().model_dump(mode="json")
+    return json_response({"version": version, "policy": document})
 
 
 @routes.put("/api/v1/admin/policy")
 @requires_role()
 async def put_policy(request: web.Request) -> web.Response:
     document = await read_json_value(request)
+    actor, now = request[STAFF].name, request.app[CLOCK]()
+
+    def store(conn: Any) -> int:
+        _, before = stored_document(conn)
+        version = save_policy(conn, document, "api", actor, now)
+        audit.record(conn, actor, "policy.put", f"version {version}", before, document, now)
+        return version
+
     try:
-        version = await request.app[DATABASE].write(
-            save_policy, document, "api", request[STAFF].name, request.app[CLOCK]()
-        )
+        version = await request.app[DATABASE].write(store)
     except PolicyError as exc:
         raise ApiError(422, "invalid_policy", str(exc)) from None
-    return web.json_response({"version": version, "policy": document})
+    return json_response({"version": version, "policy": document})
 
 
 @routes.put("/api/v1/admin/sales")
@@ -49,4 +63,4 @@ async def put_sales(request: web.Request) -> web.Response:
     except SalesError as exc:
         raise ApiError(422, "invalid_sales", str(exc)) from None
     imported = await request.app[DATABASE].write(import_sales, rows)
-    return web.json_response({"imported": imported})
+    return json_response({"imported": imported})

@@ -12,9 +12,10 @@ from pydantic import BaseModel, StringConstraints
 
 from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
-from gateway.web.keys import CLOCK, DATABASE, OUTBOX, SETTINGS
+from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.openapi import accepts
+from gateway.web.responses import json_response
 from handoff.desk import TicketNotFound
 from handoff.keys import DESK
 from handoff.policy.lifecycle import IllegalTransition, UnknownStatus
@@ -56,16 +57,26 @@ async def list_tickets(request: web.Request) -> web.Response:
             category=request.query.get("category"),
             assignee=request.query.get("assignee"),
             escalation=request.query.get("escalation"),
+            search=request.query.get("q", "").strip()[:200] or None,
+            sort=_sort(request),
         )
     )
-    return web.json_response({"tickets": page, "next": str(next_cursor) if next_cursor else None})
+    return json_response(
+        {
+            "tickets": page,
+            "next": str(next_cursor) if next_cursor else None,
+            # The gateway's clock, so a console counts down to deadlines without trusting
+            # the browser's.
+            "now": request.app[CLOCK]().astimezone(request.app[SETTINGS].zone).isoformat(),
+        }
+    )
 
 
 @routes.get("/api/v1/tickets/{number}")
 @requires_role("agent", "supervisor")
 async def get_ticket(request: web.Request) -> web.Response:
     number = request.match_info["number"]
-    return web.json_response(await _detail(request, number))
+    return json_response(await _detail(request, number))
 
 
 @routes.post("/api/v1/tickets/{number}/status")
@@ -81,7 +92,7 @@ async def change_status(request: web.Request) -> web.Response:
                 conn, number, body.status, request[STAFF].name, request.app[CLOCK]()
             )
         )
-    return web.json_response(await _detail(request, number))
+    return json_response(await _detail(request, number))
 
 
 @routes.post("/api/v1/tickets/{number}/replies")
@@ -90,7 +101,7 @@ async def change_status(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StaffReply)
-    desk, settings, outbox = request.app[DESK], request.app[SETTINGS], request.app[OUTBOX]
+    desk, settings = request.app[DESK], request.app[SETTINGS]
     with _desk_errors(number):
         message = await request.app[DATABASE].write(
             queue_staff_reply,
@@ -102,8 +113,7 @@ async def reply(request: web.Request) -> web.Response:
             settings.zone,
             request.headers.get("Idempotency-Key"),
         )
-    outbox.wake()
-    return web.json_response(message, status=201)
+    return json_response(message, status=201)
 
 
 @routes.post("/api/v1/tickets/{number}/handler")
@@ -120,11 +130,27 @@ async def set_handler(request: web.Request) -> web.Response:
                 conn, number, body.handled_by, request[STAFF].name, request.app[CLOCK]()
             )
         )
-    return web.json_response(await _detail(request, number))
+    return json_response(await _detail(request, number))
+
+
+def _sort(request: web.Request) -> str:
+    sort = request.query.get("sort", "newest")
+    if sort not in ("newest", "due"):
+        raise ApiError(422, "validation_error", "sort must be newest or due")
+    return sort
 
 
 async def _detail(request: web.Request, number: str) -> dict[str, Any]:
-    ticket = await request.app[DATABASE].read(ticket_detail, number, request.app[SETTINGS].zone)
+    settings = request.app[SETTINGS]
+    ticket = await request.app[DATABASE].read(
+        lambda conn: ticket_detail(
+            conn,
+            number,
+            settings.zone,
+            settings.data_dir,
+            api_callback=settings.api_callback_url is not None,
+        )
+    )
     if ticket is None:
         raise _not_found(number)
     return ticket

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, tzinfo
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -18,17 +19,21 @@ from pydantic import BaseModel
 
 from gateway.db.engine import Database
 from gateway.store.staff import StaffMember, staff_for_token
-from gateway.web.body import read_json
+from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
-from gateway.web.keys import CLOCK, DATABASE
-from gateway.web.middlewares import STAFF, bearer_token, requires_role
+from gateway.web.keys import CLOCK, DATABASE, SETTINGS
+from gateway.web.middlewares import STAFF, authenticate, bearer_token, requires_role
 from gateway.web.openapi import accepts
+from gateway.web.responses import json_response
 from handoff.keys import DESK
 from handoff.policy import notify, routing
 
 log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
+
+#: How far back a console with no last visit looks, in notifications of everyone.
+RECENT_NOTIFICATIONS = 5000
 
 
 class Presence(BaseModel):
@@ -38,9 +43,10 @@ class Presence(BaseModel):
 class ConsoleHub:
     """The staff sockets of this process and the tail that feeds them."""
 
-    def __init__(self, database: Database, poll_seconds: float = 0.5) -> None:
+    def __init__(self, database: Database, poll_seconds: float = 0.5, zone: tzinfo = UTC) -> None:
         self._db = database
         self._poll = poll_seconds
+        self._zone = zone
         self._sockets: dict[web.WebSocketResponse, StaffMember] = {}
 
     def add(self, socket: web.WebSocketResponse, member: StaffMember) -> None:
@@ -65,13 +71,7 @@ class ConsoleHub:
             await asyncio.sleep(self._poll)
 
     async def _deliver(self, row: Any) -> None:
-        frame = {
-            "type": row.type,
-            "id": row.id,
-            "audience": row.audience,
-            "data": row.data,
-            "at": row.created_at.isoformat(),
-        }
+        frame = notification_frame(row, self._zone)
         for socket, member in list(self._sockets.items()):
             if _concerns(row.audience, member) and not socket.closed:
                 with contextlib.suppress(ConnectionError, RuntimeError):
@@ -80,6 +80,17 @@ class ConsoleHub:
     async def close_all(self, _app: web.Application) -> None:
         for socket in list(self._sockets):
             await socket.close()
+
+
+def notification_frame(row: Any, zone: tzinfo) -> dict[str, Any]:
+    """A notification as consoles get it, its time in the business time zone."""
+    return {
+        "type": row.type,
+        "id": row.id,
+        "audience": row.audience,
+        "data": row.data,
+        "at": row.created_at.astimezone(zone).isoformat(),
+    }
 
 
 def _concerns(audience: str, member: StaffMember) -> bool:
@@ -101,12 +112,10 @@ async def run_hub(app: web.Application) -> AsyncIterator[None]:
 
 @routes.get("/ws/staff")
 async def staff_socket(request: web.Request) -> web.StreamResponse:
-    """Pushes notifications as JSON frames. Browsers cannot set headers on a websocket, so
-    the token may come as `?token=` as well as `Authorization: Bearer`."""
-    token = bearer_token(request) or request.query.get("token", "")
-    member = await request.app[DATABASE].read(staff_for_token, token) if token else None
-    if member is None:
-        raise ApiError(401, "unauthorized", "send a staff token")
+    """Pushes notifications as JSON frames. The console signs in with its session cookie;
+    integrations send `Authorization: Bearer` or, as browsers cannot set headers on a
+    websocket, `?token=`."""
+    member = await _socket_member(request)
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     hub = request.app[HUB]
@@ -119,6 +128,42 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     finally:
         hub.remove(socket)
     return socket
+
+
+async def _socket_member(request: web.Request) -> StaffMember:
+    token = bearer_token(request) or request.query.get("token", "")
+    if token:
+        member = await request.app[DATABASE].read(staff_for_token, token)
+        if member is None:
+            raise ApiError(401, "unauthorized", "unknown or disabled token")
+        return member
+    # A cookie rides along on any page's websocket: only this origin's pages may use it.
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        raise ApiError(403, "forbidden", "the staff socket is for this origin's console")
+    return await authenticate(request)
+
+
+@routes.get("/api/v1/notifications")
+@requires_role("agent", "supervisor")
+async def list_notifications(request: web.Request) -> web.Response:
+    """What concerned the member after notification `after` (the newest they saw on their
+    last visit), oldest first: the newest `limit` of them, in the socket's frame shape,
+    as `{"notifications": [...], "newest": ID}`. Without `after`, the recent ones."""
+    database = request.app[DATABASE]
+    newest = await database.read(notify.newest_id)
+    after = query_int(request, "after", 0, 0, 2**62) or max(0, newest - RECENT_NOTIFICATIONS)
+    limit = query_int(request, "limit", 100, 1, 500)
+    member, zone = request[STAFF], request.app[SETTINGS].zone
+    frames: list[dict[str, Any]] = []
+    while after < newest:
+        rows = await database.read(notify.since, after, 500)
+        if not rows:
+            break
+        after = int(rows[-1].id)
+        frames += [notification_frame(r, zone) for r in rows if _concerns(r.audience, member)]
+        frames = frames[-limit:]
+    return json_response({"notifications": frames, "newest": newest})
 
 
 @routes.put("/api/v1/agents/me/presence")
@@ -138,7 +183,7 @@ async def put_presence(request: web.Request) -> web.Response:
         return routing.drain_queue(conn, desk.policy(conn)[0], now)
 
     assigned = await request.app[DATABASE].write(apply)
-    return web.json_response({"name": name, "status": body.status, "assigned": assigned})
+    return json_response({"name": name, "status": body.status, "assigned": assigned})
 
 
 @routes.get("/api/v1/agents/me")
@@ -147,7 +192,7 @@ async def whoami(request: web.Request) -> web.Response:
     """The staff member behind the token, with their presence."""
     member = request[STAFF]
     present = await request.app[DATABASE].read(routing.presence)
-    return web.json_response(
+    return json_response(
         {"name": member.name, "role": member.role, "presence": present.get(member.name, "offline")}
     )
 
@@ -174,4 +219,4 @@ async def list_agents(request: web.Request) -> web.Response:
             for agent in policy.agents
         ]
 
-    return web.json_response({"agents": await request.app[DATABASE].read(read)})
+    return json_response({"agents": await request.app[DATABASE].read(read)})

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,12 @@ class ReplyTemplates:
     def __init__(self, override_dir: Path | None = None) -> None:
         self._override_dir = override_dir
         self._shipped = _environment(SHIPPED_DIR)
-        self._overrides = _environment(override_dir) if override_dir is not None else None
+        # Administrators write the overrides in the browser: render them sandboxed.
+        self._overrides = (
+            template_environment(jinja2.FileSystemLoader(str(override_dir)))
+            if override_dir is not None
+            else None
+        )
 
     def render(self, name: str, language: str | None, **context: Any) -> str:
         """Renders reply `name` in the customer's language and script (English fallback)."""
@@ -79,13 +85,26 @@ class ReplyTemplates:
                     )
         if text is None:
             text = self._shipped.get_template(path).render(**context)
-        # Optional lines that render empty would leave blank lines behind.
-        return re.sub(r"\n\s*\n", "\n", text).strip()
+        return tidy(text)
+
+
+def tidy(rendered: str) -> str:
+    """A rendered reply as sent: optional lines that render empty leave no blank lines."""
+    return re.sub(r"\n\s*\n", "\n", rendered).strip()
 
 
 def _environment(folder: Path) -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+    return template_environment(jinja2.FileSystemLoader(str(folder)), sandboxed=False)
+
+
+def template_environment(
+    loader: jinja2.BaseLoader | None = None, *, sandboxed: bool = True
+) -> jinja2.Environment:
+    """The environment replies render in (filters, globals, strict undefined names); the
+    sandboxed one is for administrators' templates, which must not reach Python objects."""
+    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    environment = kind(
+        loader=loader,
         autoescape=False,  # plain text; each channel escapes for its own markup
         auto_reload=True,
         undefined=jinja2.StrictUndefined,

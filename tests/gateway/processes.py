@@ -20,8 +20,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gateway(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[bytes]:
-    """`complaint-gateway run` on `port`; `settings` are extra GATEWAY_* variables."""
+def start_gateway(
+    data_dir: Path, port: int, role: str = "all", **settings: str
+) -> subprocess.Popen[bytes]:
+    """`complaint-gateway run --role ROLE` on `port`; `settings` are extra GATEWAY_* variables."""
     env = {
         **os.environ,
         "GATEWAY_DATA_DIR": str(data_dir),
@@ -32,7 +34,7 @@ def start_gateway(data_dir: Path, port: int, **settings: str) -> subprocess.Pope
     }
     log = open(data_dir / f"gateway-{port}.log", "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "run", "--port", str(port)],
+        [sys.executable, "-m", "gateway.cli", "run", "--port", str(port), "--role", role],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -57,3 +59,16 @@ async def wait_healthy(
             pass
         await asyncio.sleep(0.2)
     raise AssertionError(f"{url} did not become healthy")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (a gateway's pipeline workers)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from gateway.web.keys import NLU
 from tests.conftest import LiveGateway
 
 NUMBER = re.compile(r"^TS-\d{6}-\d{6}$")
@@ -17,6 +18,14 @@ async def test_health_says_ok(gateway: LiveGateway) -> None:
     async with gateway.http.get(f"{gateway.url}/healthz") as resp:
         assert resp.status == 200
         assert await resp.json() == {"status": "ok"}
+
+
+async def test_ready_names_the_model_in_use(gateway: LiveGateway) -> None:
+    async with gateway.http.get(f"{gateway.url}/readyz") as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["status"] == "ready"
+    assert body["nlu_model"] == gateway.app[NLU].store.latest()
 
 
 async def test_post_without_wait_answers_202_with_the_message_id(gateway: LiveGateway) -> None:
@@ -211,3 +220,37 @@ async def test_model_parse_answers_the_contract_shape(gateway: LiveGateway) -> N
     assert data["language"] == "ru"
     assert {"text", "intent", "intent_ranking", "urgency", "entities"} <= set(data)
     assert data["intent"]["name"] in {r["name"] for r in data["intent_ranking"]}
+
+
+async def test_answers_are_utf8_without_escapes(gateway: LiveGateway) -> None:
+    body = {
+        "channel": "api",
+        "external_id": uuid.uuid4().hex,
+        "sender": {"id": "c-utf8"},
+        "text": "我买的快递一直没有送到，已经等了两个星期了",
+    }
+    async with gateway.http.post(f"{gateway.url}/api/v1/messages?wait=10", json=body) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+        raw = (await resp.read()).decode("utf-8")
+    assert "\\u" not in raw
+    assert "我们已收到" in raw
+
+
+async def test_only_staff_may_back_date_a_complaint(gateway: LiveGateway) -> None:
+    body = {
+        "channel": "api",
+        "external_id": uuid.uuid4().hex,
+        "sender": {"id": "c-backdate"},
+        "text": "The washing machine leaks since the first day",
+        "received_at": "2026-11-05T10:00:00+00:00",
+    }
+    async with gateway.http.post(f"{gateway.url}/api/v1/messages", json=body) as resp:
+        assert resp.status == 401
+        error = (await resp.json())["error"]
+    assert error["code"] == "unauthorized"
+    assert "received_at" in error["message"]
+    async with gateway.http.post(
+        f"{gateway.url}/api/v1/messages", json=body, headers=gateway.auth()
+    ) as resp:
+        assert resp.status == 202

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.db.schema import outbox
 from gateway.settings import load_settings
+from gateway.web.responses import json_response
 from tests.conftest import LiveGateway, eventually, running_gateway
 
 
@@ -31,7 +32,7 @@ class FlakyReceiver:
         self.keys.append(request.headers["Idempotency-Key"])
         if len(self.calls) <= self.failures:
             return web.Response(status=500)
-        return web.json_response({"ok": True})
+        return json_response({"ok": True})
 
 
 @pytest_asyncio.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 from pathlib import Path
@@ -53,7 +54,9 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
     data_dir: Path, database_url: str
 ) -> None:
     port = free_port()
-    proc = start_gateway(data_dir, port, GATEWAY_DATABASE_URL=database_url)
+    proc = start_gateway(
+        data_dir, port, GATEWAY_DATABASE_URL=database_url, GATEWAY_LOG_LEVEL="INFO"
+    )
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
         await wait_healthy(http, url, proc)
@@ -76,3 +79,8 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
         answer = await resp.json()
     assert proc.wait(30) == 0
     assert answer["ticket"] is not None
+    # The last words say what was drained, then that the gateway stopped.
+    log_lines = (data_dir / f"gateway-{port}.log").read_text().splitlines()
+    closing = [json.loads(line)["message"] for line in log_lines[-2:]]
+    assert closing[0].startswith("drained: every queued message processed")
+    assert closing[1] == "gateway stopped"

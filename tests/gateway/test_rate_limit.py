@@ -108,6 +108,18 @@ async def test_new_chat_sessions_and_failed_sign_ins_past_the_limit_are_429(
             assert resp.status == 200
 
 
+async def test_console_sign_ins_past_the_limit_are_429(limited: LiveGateway) -> None:
+    async with _from("127.0.0.5") as http:
+        codes = []
+        for _ in range(3):
+            async with http.post(
+                f"{limited.url}/api/v1/session", json={"name": "nobody", "password": "guess"}
+            ) as resp:
+                codes.append((resp.status, (await resp.json())["error"]["code"]))
+    assert codes[:2] == [(401, "wrong_credentials")] * 2
+    assert codes[2] == (429, "rate_limited")
+
+
 def _upgrade() -> dict[str, str]:
     return {
         "Connection": "Upgrade",

@@ -4,13 +4,24 @@ staff websocket, the supervisor dashboard, and customer markup kept inert."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import os
-from collections.abc import AsyncIterator
+import re
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 
+from gateway.db.schema import outbox
+from gateway.store.sessions import MAX_FAILED_SIGN_INS, hash_password, set_password
 from tests.conftest import require_service
 from tests.handoff.conftest import Desk, logistics_policy
 
@@ -21,6 +32,7 @@ except ImportError:  # the skip below names the reason
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
+    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -28,7 +40,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-port=0",
 ]
+PASSWORD = "correct horse battery"
 
 DELIVERY_EN = "My parcel never arrived, the courier says it was delivered. Order 20261103558712"
 REPLY = "Sorry about that, Anna from logistics here: the courier is checking today."
@@ -51,16 +66,39 @@ def browser_installed() -> None:
     )
 
 
-@pytest_asyncio.fixture
-async def browser(browser_installed: None) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+@pytest.fixture(scope="module")
+def chromium(browser_installed: None) -> Iterator[str]:
+    """One Chromium for the whole module (starting one costs a second or more); each test
+    connects to it over the DevTools protocol and gets its own fresh context."""
+    with tempfile.TemporaryDirectory() as profile:
+        process = subprocess.Popen(
+            [CHROMIUM, *CHROMIUM_ARGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
-            yield launched
+            assert process.stderr is not None
+            for line in process.stderr:
+                found = re.search(r"DevTools listening on (ws://\S+)", line)
+                if found:
+                    yield found.group(1)
+                    break
+            else:
+                pytest.fail("Chromium exited without opening its DevTools port")
         finally:
-            await launched.close()
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest_asyncio.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        connected = await playwright.chromium.connect_over_cdp(chromium)
+        try:
+            yield connected
+        finally:
+            await connected.close()
 
 
 @pytest_asyncio.fixture
@@ -84,16 +122,27 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         await context.close()
 
 
-async def sign_in(page: Page, url: str, token: str) -> None:
+async def with_password(desk: Desk, name: str) -> None:
+    await desk.live.database.write(set_password, name, hash_password(PASSWORD))
+
+
+async def sign_in(page: Page, url: str, name: str, password: str = PASSWORD) -> None:
     await page.goto(f"{url}/console")
-    await page.get_by_label("Staff API token").fill(token)
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+
+async def sign_in_supervisor(page: Page, desk: Desk) -> None:
+    await with_password(desk, "test-supervisor")
+    await sign_in(page, desk.url, "test-supervisor")
 
 
 async def staff_anna(desk: Desk, *, online: bool) -> str:
     await desk.add_agents("anna")
     await desk.put_policy(logistics_policy({"name": "anna", "languages": ["en"]}))
+    await with_password(desk, "anna")
     if online:
         await desk.presence("anna", "online")
     return desk.agent_tokens["anna"]
@@ -111,7 +160,7 @@ async def test_an_agent_goes_online_opens_her_ticket_replies_and_moves_it_along(
     assert response is not None and response.status == 200
     policy = response.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self' ws: wss:" in policy
-    await sign_in(page, desk.url, token)
+    await sign_in(page, desk.url, "anna")
     await expect(page.locator("#who")).to_have_text("anna (agent)")
     await expect(page.locator("#tab-dashboard")).to_be_hidden()  # agents get no figures
 
@@ -135,17 +184,22 @@ async def test_an_agent_goes_online_opens_her_ticket_replies_and_moves_it_along(
     assert [(m["text"], m["author"]) for m in replies] == [(REPLY, "anna")]
     assert ticket["first_responded_at"] is not None
 
+    # An api ticket with no callback URL: the reply is on the ticket, and nobody was told.
+    delivery = page.locator('#thread [data-kind="agent_reply"] [data-delivery]')
+    await expect(delivery).to_have_attribute("data-delivery", "on_ticket")
+
     await page.get_by_role("button", name="Wait for customer").click()
     await expect(page.locator("#ticket-badges")).to_contain_text("waiting customer")
     assert (await desk.live.ticket(number))["status"] == "waiting_customer"
-    await page.get_by_role("button", name="Take over from bot").click()
-    await expect(page.get_by_role("button", name="Hand back to bot")).to_be_visible()
-    assert (await desk.live.ticket(number))["handled_by"] == "agent"
+    await expect(page.locator("#handler-button")).to_be_hidden()  # no live chat on the api
 
-    # The token is in the tab's sessionStorage only: not in the address, not in a cookie.
-    assert await page.evaluate("sessionStorage.getItem('complaint-desk.token')") == token
+    # The session is an HttpOnly, SameSite=Strict cookie: no script and no other site has it.
+    cookies = await page.context.cookies()
+    assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [
+        ("cgw_session", True, "Strict")
+    ]
+    assert await page.evaluate("document.cookie") == ""
     assert token not in page.url
-    assert await page.context.cookies() == []
 
 
 async def test_customer_markup_is_shown_as_text_and_never_runs(
@@ -157,7 +211,7 @@ async def test_customer_markup_is_shown_as_text_and_never_runs(
     stored = (await desk.live.ticket(number))["messages"][0]["text"]
     assert "<script>" in stored and "onerror" in stored
 
-    await sign_in(page, desk.url, desk.live.tokens["supervisor"])
+    await sign_in_supervisor(page, desk)
     await page.get_by_role("button", name="All", exact=True).click()
     await page.locator(f'#ticket-list [data-number="{number}"]').click()
     await expect(page.locator("#thread .message-in .message-text")).to_have_text(stored)
@@ -176,7 +230,7 @@ async def test_a_supervisor_sees_the_complaint_in_the_dashboard_charts(
     category = result["ticket"]["category"]
     desk.clock.advance(minutes=5)  # the default period ends at the gateway's "now"
 
-    await sign_in(page, desk.url, desk.live.tokens["supervisor"])
+    await sign_in_supervisor(page, desk)
     await page.get_by_role("button", name="Dashboard").click()
     bars = page.locator("#chart-day rect.bar")
     await expect(bars).to_have_count(1)
@@ -197,8 +251,8 @@ async def test_a_new_assignment_arrives_over_the_websocket_without_a_reload(
     page: Page, sqlite_desk: Desk
 ) -> None:
     desk = sqlite_desk
-    token = await staff_anna(desk, online=True)
-    await sign_in(page, desk.url, token)
+    await staff_anna(desk, online=True)
+    await sign_in(page, desk.url, "anna")
     await expect(page.locator("#queue-status")).to_have_text("No tickets here.")
     await page.evaluate("window.__sameDocument = true")
 
@@ -210,3 +264,219 @@ async def test_a_new_assignment_arrives_over_the_websocket_without_a_reload(
 
     await pushed.get_by_role("button", name=number).click()  # the feed opens the ticket
     await expect(page.locator("#ticket-number")).to_have_text(number)
+
+
+BILLING_RU = "Меня дважды списали деньги за заказ 20261103558799, верните, пожалуйста"
+LATE_PARCEL = (
+    "My parcel is lost: the tracking page has not changed since Friday and the courier "
+    "never answers"
+)
+
+
+async def test_the_queue_puts_what_is_due_first_with_names_and_previews_and_searches(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    newer = await desk.complain(LATE_PARCEL, sender={"id": "c-1", "name": "Olga Petrova"})
+    # Arrives later but was sent two hours earlier: its first response is due sooner.
+    earlier_at = (desk.clock() - timedelta(hours=2)).isoformat()
+    older = await desk.complain(
+        BILLING_RU, sender={"id": "c-2", "name": "Иван Смирнов"}, received_at=earlier_at
+    )
+    numbers = [older["ticket"]["number"], newer["ticket"]["number"]]
+
+    await sign_in_supervisor(page, desk)
+    cards = page.locator("#ticket-list .ticket-item")
+    await expect(cards).to_have_count(2)
+    assert [await c.get_attribute("data-number") for c in await cards.all()] == numbers
+    await expect(cards.nth(0).locator(".customer-name")).to_have_text("Иван Смирнов")
+    await expect(cards.nth(0).locator(".preview")).to_have_text(BILLING_RU)
+    await expect(cards.nth(1).locator(".customer-name")).to_have_text("Olga Petrova")
+    await expect(cards.nth(0)).to_have_attribute("data-unread", "true")
+    await expect(cards.nth(0).locator(".countdown")).to_contain_text(re.compile(r"left|overdue"))
+
+    await page.get_by_label("Search tickets").fill("tracking page")
+    await expect(cards).to_have_count(1)
+    await expect(cards.nth(0)).to_have_attribute("data-number", numbers[1])
+    await page.get_by_label("Search tickets").fill("Смирнов")
+    await expect(cards.nth(0)).to_have_attribute("data-number", numbers[0])
+    await expect(cards).to_have_count(1)
+
+    await cards.nth(0).click()  # opening it marks it read
+    await expect(cards.nth(0)).to_have_attribute("data-unread", "false")
+
+
+async def test_only_the_lifecycle_s_next_statuses_can_be_clicked(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    assert (await desk.status(number, "resolved"))[0] == 200
+
+    await sign_in_supervisor(page, desk)
+    await page.locator(f'#ticket-list [data-number="{number}"]').click()
+    await expect(page.locator("#ticket-number")).to_have_text(number)
+    # resolved → closed or reopened only
+    for label in ("In progress", "Wait for customer", "Resolve"):
+        await expect(page.get_by_role("button", name=label, exact=True)).to_be_disabled()
+    await expect(page.get_by_role("button", name="Close", exact=True)).to_be_enabled()
+    await page.get_by_role("button", name="Reopen", exact=True).click()
+    await expect(page.locator("#ticket-badges")).to_contain_text("reopened")
+    await expect(page.get_by_role("button", name="Resolve", exact=True)).to_be_enabled()
+    await expect(page.get_by_role("button", name="Reopen", exact=True)).to_be_disabled()
+    ledger = page.locator('#ledger [data-type="status_changed"] .event-text')
+    await expect(ledger.last).to_have_text("Status changed from resolved to reopened")
+
+
+async def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    await with_password(desk, "test-agent")
+    await page.goto(f"{desk.url}/console")
+    await page.get_by_label("Name").fill("test-agent")
+    for attempt in range(MAX_FAILED_SIGN_INS):
+        await page.get_by_label("Password").fill(f"wrong password {attempt}")
+        await page.get_by_role("button", name="Sign in").click()
+        expected = "Wrong name or password." if attempt < MAX_FAILED_SIGN_INS - 1 else "locked"
+        await expect(page.locator("#login-error")).to_contain_text(expected)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator("#login-error")).to_have_text(
+        "Too many wrong passwords: this account is locked for 15 min."
+    )
+    assert await page.locator("#main").is_hidden()
+
+    desk.clock.advance(minutes=16)  # the lockout ends by itself
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator("#who")).to_have_text("test-agent (agent)")
+
+
+async def test_an_internal_note_is_shown_to_staff_and_never_queued_for_the_customer(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    note = "Courier hotline says the parcel is in the depot; do not promise a date yet."
+
+    await sign_in_supervisor(page, desk)
+    await page.locator(f'#ticket-list [data-number="{number}"]').click()
+    await page.get_by_label("Internal note").fill(note)
+    await page.get_by_role("button", name="Add note").click()
+    await expect(page.locator('#thread [data-kind="internal_note"] .message-text')).to_have_text(
+        note
+    )
+    queued = await desk.live.database.read(
+        lambda conn: conn.execute(sa.select(outbox.c.text)).scalars().all()
+    )
+    assert queued and not any(note in text for text in queued)  # the acknowledgement only
+    ticket = await desk.live.ticket(number)
+    assert all(note not in m["text"] for m in ticket["messages"])
+    assert [e["data"] for e in ticket["events"] if e["type"] == "internal_note"] == [{"text": note}]
+
+
+async def test_a_canned_reply_in_russian_fills_the_customer_s_name(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    result = await desk.complain(BILLING_RU, sender={"id": "c-2", "name": "Иван Смирнов"})
+    number = result["ticket"]["number"]
+    assert (await desk.live.ticket(number))["language"] == "ru"
+
+    await sign_in_supervisor(page, desk)
+    await page.locator(f'#ticket-list [data-number="{number}"]').click()
+    canned = page.get_by_label("Canned reply")
+    await expect(canned.locator("option")).to_have_count(4)  # a prompt and three replies
+    await canned.select_option("need_order_number")
+    reply = page.get_by_label("Reply to the customer")
+    await expect(reply).to_have_value(
+        f"Уважаемый(ая) Иван Смирнов, чтобы разобраться по обращению {number}, нам нужен "
+        "номер заказа. Пришлите его, пожалуйста. — test-supervisor"
+    )
+
+
+async def test_a_transfer_moves_the_ticket_to_another_agent_who_is_told_at_once(
+    page: Page, browser: Browser, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    await desk.add_agents("anna", "boris")
+    await desk.put_policy(
+        logistics_policy(
+            {"name": "anna", "languages": ["en"]}, {"name": "boris", "languages": ["en", "ru"]}
+        )
+    )
+    await desk.presence("anna", "online")
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    assert (await desk.live.ticket(number))["assignee"] == "anna"
+    await with_password(desk, "anna")
+    await with_password(desk, "boris")
+
+    boris_context = await browser.new_context()
+    try:
+        boris = await boris_context.new_page()
+        await sign_in(boris, desk.url, "boris")
+        await sign_in(page, desk.url, "anna")
+        await page.locator(f'#ticket-list [data-number="{number}"]').click()
+        await page.get_by_label("Transfer to").select_option("agent:boris")
+        await page.get_by_role("button", name="Transfer", exact=True).click()
+        await expect(page.locator("#notice")).to_contain_text(f"{number} transferred: boris")
+
+        pushed = boris.locator('#feed-list [data-type="ticket_assigned"]')
+        await expect(pushed).to_contain_text(number)
+        await expect(boris.locator(f'#ticket-list [data-number="{number}"]')).to_be_visible()
+        ticket = await desk.live.ticket(number)
+        assert ticket["assignee"] == "boris"
+        moves = [e for e in ticket["events"] if e["type"] == "assigned"]
+        assert moves[-1]["actor"] == "anna" and moves[-1]["data"]["reason"] == "transfer"
+    finally:
+        await boris_context.close()
+
+
+async def test_the_on_time_rate_counts_an_open_ticket_that_missed_its_first_response(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    number = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    ticket = await desk.live.ticket(number)
+    first_due = datetime.fromisoformat(ticket["first_response_due"])
+    assert datetime.fromisoformat(ticket["resolution_due"]) > first_due + timedelta(minutes=1)
+    desk.clock.now = first_due + timedelta(minutes=1)  # unanswered, still open
+    await desk.monitor()
+    assert (await desk.live.ticket(number))["escalation"] == "breached"
+
+    await sign_in_supervisor(page, desk)
+    await page.get_by_role("button", name="Dashboard").click()
+    await expect(page.locator("#stat-timely")).to_have_text("0%")
+    await expect(page.locator("#stat-timely-detail")).to_have_text("0 of 1 decided")
+    logistics = page.locator('#holders tr[data-kind="department"]')
+    await expect(logistics).to_contain_text("0% (0 of 1)")
+    await expect(page.locator('#chart-backlog rect[data-status="new"]')).to_have_attribute(
+        "data-count", "1"
+    )
+
+
+async def test_the_ticket_export_downloads_the_period_s_tickets_as_csv(
+    page: Page, sqlite_desk: Desk
+) -> None:
+    desk = sqlite_desk
+    first = (await desk.complain(DELIVERY_EN))["ticket"]["number"]
+    second = (await desk.complain(BILLING_RU, sender={"id": "c-2", "name": "=HYPERLINK(1)"}))[
+        "ticket"
+    ]["number"]
+    assert (await desk.status(first, "resolved"))[0] == 200
+    desk.clock.advance(minutes=5)
+
+    await sign_in_supervisor(page, desk)
+    await page.get_by_role("button", name="Dashboard").click()
+    await expect(page.locator("#stat-total")).to_have_text("2")
+    async with page.expect_download() as waiting:
+        await page.get_by_role("link", name="Export tickets (CSV)").click()
+    download = await waiting.value
+    path = await download.path()
+    text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["number"] for r in rows] == [first, second]
+    assert rows[0]["status"] == "resolved" and rows[1]["status"] in ("new", "assigned")
+    assert rows[1]["customer"] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
+    assert rows[0]["created_at"].endswith("+08:00")  # business time, like the console
+    assert download.suggested_filename.startswith("tickets-")

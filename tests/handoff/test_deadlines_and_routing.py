@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tests.handoff.conftest import Desk, logistics_policy
 
 DELIVERY_EN = "My parcel never arrived, the courier says it was delivered. Order 20261103558712"
@@ -26,11 +28,27 @@ async def test_a_friday_evening_complaint_is_due_in_mondays_working_hours(desk: 
 async def test_a_major_complaint_on_saturday_night_is_due_within_hours_and_told_to_supervisors(
     desk: Desk,
 ) -> None:
-    result = await desk.complain(INJURY, received_at="2026-11-21T23:00:00+08:00")
+    desk.clock.now = datetime.fromisoformat("2026-11-21T23:00:00+08:00")
+    result = await desk.complain(INJURY)
     ticket = await desk.live.ticket(result["ticket"]["number"])
     assert ticket["severity"] == "major"
     assert ticket["first_response_due"] == "2026-11-22T01:00:00+08:00"
     assert "supervisors_notified" in [e["type"] for e in ticket["events"]]
+
+
+async def test_a_back_dated_complaint_past_its_deadline_is_promised_a_time_counted_from_now(
+    desk: Desk,
+) -> None:
+    # Entered on Monday 10:00 for a call taken the Wednesday before: the policy's 8 working
+    # hours ended last Thursday; 8 working hours from now end on Tuesday 10:00.
+    result = await desk.complain(DELIVERY_EN, received_at="2026-11-18T10:00:00+08:00")
+    ticket = await desk.live.ticket(result["ticket"]["number"])
+    assert ticket["first_response_due"] == "2026-11-24T10:00:00+08:00"
+    assert ticket["created_at"].startswith("2026-11-18T10:00:00")
+    recount = next(e for e in ticket["events"] if e["type"] == "deadline_recounted")
+    policy_due = datetime.fromisoformat(recount["data"]["policy_first_response_due"])
+    assert policy_due == datetime.fromisoformat("2026-11-19T10:00:00+08:00")
+    assert "8 working hours" in result["reply"]["text"]
 
 
 async def test_a_holiday_in_the_policy_moves_the_deadline_without_a_restart(desk: Desk) -> None:

@@ -147,7 +147,14 @@ async def test_timely_handling_and_first_response(db: Database) -> None:
         ),
         # Open, its deadline passed: decided, late.
         ticket(day),
-        # Open, its deadline still ahead: not decided yet.
+        # Open, its resolution deadline still ahead but answered on time: not decided yet.
+        ticket(
+            day,
+            resolution_due=NOW + timedelta(days=1),
+            first_responded_at=day + timedelta(hours=1),
+        ),
+        # Open, resolution still ahead, but nobody answered by the first-response deadline:
+        # already late, so it counts against the rate while it is open.
         ticket(day, resolution_due=NOW + timedelta(days=1)),
         # Closed without a resolution (a duplicate, say), in time; answered after 10 minutes.
         ticket(
@@ -157,7 +164,12 @@ async def test_timely_handling_and_first_response(db: Database) -> None:
             first_responded_at=day + timedelta(minutes=10),
         ),
         # Waiting for the customer since before its deadline: the clock is paused.
-        ticket(day, status="waiting_customer", waiting_since=day + timedelta(hours=2)),
+        ticket(
+            day,
+            status="waiting_customer",
+            waiting_since=day + timedelta(hours=2),
+            first_responded_at=day + timedelta(hours=1),
+        ),
         # Waiting, but the deadline had passed before the wait began: decided, late.
         ticket(day, status="waiting_customer", waiting_since=due + timedelta(hours=1)),
     ]
@@ -165,10 +177,12 @@ async def test_timely_handling_and_first_response(db: Database) -> None:
 
     result = await stats(db, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC))
 
-    assert result["timely_handling"] == {"rate": 0.4, "handled_in_time": 2, "decided": 5}
-    assert result["first_response"]["responded"] == 3
-    assert result["first_response"]["within_deadline"] == 2
-    assert result["first_response"]["mean_seconds"] == pytest.approx((1800 + 36000 + 600) / 3)
+    assert result["timely_handling"] == {"rate": 2 / 6, "handled_in_time": 2, "decided": 6}
+    assert result["first_response"]["responded"] == 5
+    assert result["first_response"]["within_deadline"] == 4
+    assert result["first_response"]["mean_seconds"] == pytest.approx(
+        (1800 + 36000 + 3600 + 600 + 3600) / 5
+    )
 
 
 def _add_surveys(conn: Connection, ticket_ids: list[int], answers: list[Any]) -> None:

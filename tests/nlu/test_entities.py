@@ -98,3 +98,27 @@ def test_entities_never_overlap(extractor: EntityExtractor) -> None:
     entities = extractor.extract("TS-202611-000123 20261103558712 +86 138 1234 5678 ¥20261103")
     spans = sorted((e.start, e.end) for e in entities)
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("order ab-2024-5567 missing", "ab-2024-5567"),
+        ("посылка RU-00451-МСК потерялась", "RU-00451-МСК"),
+        ("order #A-771-239 never came", "A-771-239"),
+        ("where is 4471-KZ", "4471-KZ"),
+        ("заказ 123456-МСК не пришел", "123456-МСК"),
+        ("номер заказа 1234567-А", "1234567-А"),
+        ("zakaz 778812-msk ne prishel", "778812-msk"),
+        ("my ref is ORD-7781-XQ", "ORD-7781-XQ"),
+    ],
+)
+def test_order_numbers_in_customers_forms(
+    extractor: EntityExtractor, text: str, value: str
+) -> None:
+    assert found(extractor, text)[0][:2] == ("order_number", value)
+
+
+@pytest.mark.parametrize("text", ["a 2-in-1 shampoo", "the 1500-W heater", "Covid-19 delays"])
+def test_product_codes_are_not_order_numbers(extractor: EntityExtractor, text: str) -> None:
+    assert found(extractor, text) == []

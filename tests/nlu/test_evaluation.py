@@ -20,8 +20,12 @@ def test_cross_validation_report(small_data_path: Path) -> None:
     assert {m.name for m in report.intents} == {"greet", "delivery", "billing", "request_human"}
     assert {"en", "ru", "zh-Hans", "zh-Hant"} <= set(report.languages)
     assert report.urgency is not None and report.urgency["examples"] == 12
+    assert set(report.calibration) == {"intent", "urgency"}
+    assert report.calibration["intent"]["examples"] == 39
+    assert "critical_recall" in report.urgency and "confusion" in report.urgency
     text = format_report(report)
     assert "macro F1" in text and "most confused" in text
+    assert "intent calibration: ECE" in text and "false criticals" in text
 
 
 def test_folds_are_reduced_for_rare_intents(small_data_path: Path) -> None:

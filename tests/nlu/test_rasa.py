@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from gateway.web.responses import json_response
 from nlu import NluService
 
 RASA_ANSWER: dict[str, Any] = {
@@ -46,8 +47,8 @@ class StandInRasa:
         body = await request.json()
         self.requests.append(body)
         if self.status != 200:
-            return web.json_response({"error": "boom"}, status=self.status)
-        return web.json_response({**RASA_ANSWER, "text": body["text"]})
+            return json_response({"error": "boom"}, status=self.status)
+        return json_response({**RASA_ANSWER, "text": body["text"]})
 
     async def start(self) -> None:
         app = web.Application()

@@ -7,6 +7,8 @@ import pytest
 from nlu.model import NluModel
 from nlu.result import Urgency
 from nlu.signals import Signal, SignalMatcher
+from nlu.training_data import SHIPPED_DATA_DIR, read_training_data
+from nlu.urgency import SIGNAL_CONFIDENCE as SIGNAL_CONFIDENCE_FLOOR
 from nlu.urgency import decide
 
 MATCHER = SignalMatcher(
@@ -93,3 +95,65 @@ def test_shipped_signals_fire_in_every_language(shipped_model: NluModel) -> None
         urgency = shipped_model.parse(text).urgency
         assert urgency is not None and urgency.level == "critical", text
         assert urgency.reasons, text
+
+
+def _shipped_matcher() -> SignalMatcher:
+    data = read_training_data(SHIPPED_DATA_DIR / "signals")
+    return SignalMatcher(data.lookups, data.regexes)
+
+
+SHIPPED = _shipped_matcher()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new heater smells of gas and my 82-year-old dad is alone in the flat",
+        "От новой плиты пахнет газом, дома бабушка 85 лет одна",
+        "新买的燃气灶有股煤气味，家里只有我七十多岁的奶奶",
+        "新買的瓦斯爐一直有瓦斯味，家裡只有八十歲的阿公在",
+    ],
+)
+def test_gas_and_an_elderly_person_name_both_reasons(text: str) -> None:
+    found = SHIPPED.match(text)
+    urgency = decide("product_quality", {"normal": 0.6, "high": 0.3, "critical": 0.1}, found)
+    assert urgency.level == "critical"
+    assert {"safety", "vulnerable_person"} <= set(urgency.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pls help my acount hacked, someone change password and take all money",
+        "someone go in my account and take all my money, balance now zero",
+        "hacker steal my account",
+    ],
+)
+def test_account_takeover_in_broken_english(text: str) -> None:
+    assert [s.reason for s in SHIPPED.match(text)] == ["account_takeover"]
+
+
+@pytest.mark.parametrize(
+    "text", ["the wallet i bought lost all its colour", "I took my account details off the site"]
+)
+def test_account_words_alone_are_no_takeover(text: str) -> None:
+    assert SHIPPED.match(text) == []
+
+
+def test_polite_low_stakes_requests_are_minor() -> None:
+    for text in (
+        "whenever it's convenient, please take me off the promo text list",
+        "при случае отпишите меня от рассылки",
+        "方便的时候帮我取消营销短信",
+        "方便的話幫我取消推廣短訊",
+    ):
+        assert [s.reason for s in SHIPPED.match(text)] == ["minor"], text
+
+
+def test_confidence_map_turns_the_combined_confidence_into_measured_accuracy() -> None:
+    signals = [Signal("critical", "legal")]
+    probs = {"normal": 0.7, "critical": 0.3}
+    assert decide("billing", probs, signals).confidence == SIGNAL_CONFIDENCE_FLOOR
+    mapped = decide("billing", probs, signals, ([0.5, 0.9], [0.4, 0.8]))
+    assert mapped.level == "critical" and mapped.reasons == ("legal",)
+    assert mapped.confidence == pytest.approx(0.8)

@@ -12,6 +12,7 @@ from gateway.web.body import query_int
 from gateway.web.errors import ApiError
 from gateway.web.keys import DATABASE, PIPELINE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -30,7 +31,7 @@ async def list_messages(request: web.Request) -> web.Response:
     for item in page:
         item["received_at"] = _moment(item["received_at"], zone)
         item["notes"] = list(item["notes"]) if isinstance(item["notes"], list) else []
-    return web.json_response({"messages": page, "next": str(next_cursor) if next_cursor else None})
+    return json_response({"messages": page, "next": str(next_cursor) if next_cursor else None})
 
 
 @routes.post("/api/v1/messages/{id:[0-9]{1,18}}/retry")
@@ -40,7 +41,7 @@ async def retry_message(request: web.Request) -> web.Response:
     message_id = int(request.match_info["id"])
     if not await request.app[PIPELINE].retry(message_id, request[STAFF].name):
         raise ApiError(409, "not_parked", f"message {message_id} is not parked")
-    return web.json_response({"id": message_id, "stage": "stored"}, status=202)
+    return json_response({"id": message_id, "stage": "stored"}, status=202)
 
 
 def _moment(value: datetime | None, zone: tzinfo) -> str | None:

@@ -17,6 +17,7 @@ from gateway.store import data_rights
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -29,7 +30,7 @@ async def export(request: web.Request) -> web.Response:
         document = await request.app[DATABASE].read(data_rights.export_customer, customer_id)
     except data_rights.UnknownCustomer:
         raise ApiError(404, "not_found", f"no customer {customer_id}") from None
-    return web.json_response(document)
+    return json_response(document)
 
 
 @routes.post("/api/v1/admin/customers/{id:[0-9]{1,18}}/erase")
@@ -44,7 +45,7 @@ async def erase(request: web.Request) -> web.Response:
     except data_rights.UnknownCustomer:
         raise ApiError(404, "not_found", f"no customer {customer_id}") from None
     deleted = delete_attachments(request.app[SETTINGS].data_dir, unused)
-    return web.json_response({"customer": customer_id, "attachments_deleted": deleted})
+    return json_response({"customer": customer_id, "attachments_deleted": deleted})
 
 
 def delete_attachments(data_dir: Path, hashes: list[str]) -> int:

@@ -9,6 +9,7 @@ from gateway.web.body import read_json
 from gateway.web.keys import NLU
 from gateway.web.middlewares import requires_role
 from gateway.web.openapi import accepts
+from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -24,7 +25,7 @@ class ParseIn(BaseModel):
 async def parse(request: web.Request) -> web.Response:
     body = await read_json(request, ParseIn)
     result = await request.app[NLU].parse(body.text)
-    return web.json_response(result.to_dict())
+    return json_response(result.to_dict())
 
 
 @routes.post("/api/v1/admin/nlu/reload")
@@ -33,4 +34,4 @@ async def reload_model(request: web.Request) -> web.Response:
     """Switches to the newest trained model without dropping a message."""
     service = request.app[NLU]
     swapped = service.reload()
-    return web.json_response({"reloaded": swapped, "model_version": service.model_version})
+    return json_response({"reloaded": swapped, "model_version": service.model_version})

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.web.responses import json_response
+
 BOT = {"id": 424242, "is_bot": True, "first_name": "ComplaintDesk", "username": "desk_bot"}
 TOKEN = "424242:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -91,7 +93,7 @@ class BotApiStandIn:
         if isinstance(result, web.Response):
             return result
         params["_ok"] = True
-        return web.json_response({"ok": True, "result": result})
+        return json_response({"ok": True, "result": result})
 
     async def _getme(self, _params: dict[str, Any]) -> Any:
         return BOT
@@ -163,4 +165,4 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
     body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
     if parameters:
         body["parameters"] = parameters
-    return web.json_response(body, status=status)
+    return json_response(body, status=status)

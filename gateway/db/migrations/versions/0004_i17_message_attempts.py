@@ -1,7 +1,7 @@
 """pipeline attempts per inbound message, so a poison message is parked, not retried forever
 
 Revision ID: i17_message_attempts
-Revises: 0003
+Revises: i15_console_sign_in
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "i17_message_attempts"
-down_revision = "0003"
+down_revision = "i15_console_sign_in"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,61 @@
+"""The event bus between processes over Redis pub/sub (`GATEWAY_REDIS_URL`).
+
+Pub/sub delivers to every process subscribed at that moment and keeps nothing: events that
+must not be lost are durable (written in their transaction and re-published from the
+database), so Redis only has to make the others hear them at once. Each process skips the
+events it sent itself, which its bus delivered locally already.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from gateway.events.base import Event
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "cgw:events"
+RETRY_SECONDS = 1.0
+
+
+class RedisTransport:
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._origin = f"{socket.gethostname()}-{os.getpid()}"
+
+    async def send(self, event: Event) -> None:
+        payload = {"origin": self._origin, "event": event.to_dict()}
+        await self._client.publish(CHANNEL, json.dumps(payload, ensure_ascii=False))
+
+    async def receive(self) -> AsyncIterator[Event]:
+        while True:
+            try:
+                async with self._client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    async for item in pubsub.listen():
+                        if item["type"] != "message":
+                            continue
+                        event = self._decode(item["data"])
+                        if event is not None:
+                            yield event
+            except (RedisError, OSError) as exc:
+                log.warning("redis event channel lost (%s); reconnecting", exc)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    def _decode(self, data: bytes) -> Event | None:
+        try:
+            payload = json.loads(data)
+            if payload.get("origin") == self._origin:
+                return None
+            return Event.from_dict(payload["event"])
+        except Exception as exc:  # another version's event, or junk: never stop listening
+            log.warning("an event from redis could not be read: %s", exc)
+            return None

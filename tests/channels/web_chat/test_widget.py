@@ -1,0 +1,326 @@
+"""The chat widget in a real browser (Debian's Chromium through Playwright), embedded in a
+page of another origin (a second local server playing the company's site), against a real
+gateway on loopback. One browser, one gateway and the sites are shared by the module; each
+test has its own browser context, so its own storage and session."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from gateway.settings import load_settings
+from gateway.store.staff import add_staff
+from handoff.keys import MONITOR
+from tests.conftest import LiveGateway, eventually, require_service, running_gateway
+from tests.handoff.conftest import MovableClock
+
+try:
+    from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+except ImportError:  # the skip below names the reason
+    async_playwright = None  # type: ignore[assignment]
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+COMPLAINT = "My parcel never arrived, the courier says it was delivered. Order 20261103558712"
+HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+
+SITE_PAGE = """<!doctype html><meta charset="utf-8"><title>Shop</title>
+<style>* {{ color: red !important; font-size: 40px !important }} div {{ display: none }}</style>
+<h1>Company site</h1>
+<script src="{gateway}/widget.js" async {attrs}></script>"""
+
+
+@dataclass
+class Stage:
+    live: LiveGateway
+    clock: MovableClock
+    site: str  # allowed by GATEWAY_WEB_CHAT_ORIGINS
+    stranger: str  # not allowed
+    browser: Browser
+
+    async def open_site(self, base: str | None = None, **context: Any) -> Page:
+        ctx: BrowserContext = await self.browser.new_context(**context)
+        page = await ctx.new_page()
+        page.set_default_timeout(10_000)
+        await page.goto(f"{base or self.site}/")
+        return page
+
+
+@pytest.fixture(scope="module")
+def module_data(tmp_path_factory: pytest.TempPathFactory, trained_models: Path) -> Path:
+    import shutil
+
+    data = tmp_path_factory.mktemp("widget") / "data"
+    shutil.copytree(trained_models, data / "models")
+    return data
+
+
+async def _site() -> tuple[TestServer, dict[str, str]]:
+    """The company's site: a page that embeds the widget from the gateway."""
+    box: dict[str, str] = {}
+
+    async def page(request: web.Request) -> web.Response:
+        attrs = " ".join(f'data-{k}="{v}"' for k, v in request.query.items())
+        text = SITE_PAGE.format(gateway=box["gateway"], attrs=attrs)
+        return web.Response(text=text, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server, box
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stage(module_data: Path) -> AsyncIterator[Stage]:
+    require_service(async_playwright is not None, "playwright is not installed")
+    require_service(os.access(CHROMIUM, os.X_OK), f"Chromium is not at {CHROMIUM}")
+    site, site_box = await _site()
+    stranger, stranger_box = await _site()
+    site_url = str(site.make_url("")).rstrip("/")
+    # The other site differs by host name only: localhost is a separate origin.
+    stranger_url = str(stranger.make_url("")).rstrip("/").replace("127.0.0.1", "localhost")
+    settings = load_settings(
+        data_dir=module_data,
+        web_chat_origins=[site_url],
+        monitor_interval_seconds=3600,
+    )
+    clock = MovableClock(datetime.now(UTC))
+    try:
+        async with running_gateway(settings, clock) as live, async_playwright() as pw:
+            site_box["gateway"] = stranger_box["gateway"] = live.url
+            browser = await pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield Stage(live, clock, site_url, stranger_url, browser)
+            finally:
+                await browser.close()
+    finally:
+        await site.close()
+        await stranger.close()
+
+
+def messages(page: Page, author: str) -> Any:
+    return page.locator(f'[data-cgw="message"][data-author="{author}"]')
+
+
+async def send(page: Page, text: str) -> None:
+    await page.locator('[data-cgw="input"]').fill(text)
+    await page.locator('[data-cgw="send"]').click()
+
+
+async def complain_in_widget(page: Page, text: str = COMPLAINT) -> str:
+    """Opens the widget, sends a complaint, waits for the acknowledgement: its ticket."""
+    await page.locator('[data-cgw="launcher"]').click()
+    await send(page, text)
+    await expect(messages(page, "bot")).to_have_count(1)
+    return await page.locator('[data-cgw="ticket"]').inner_text()
+
+
+async def ticket_texts(live: LiveGateway, number: str) -> list[str]:
+    return [m["text"] for m in (await live.ticket(number))["messages"] if m["direction"] == "in"]
+
+
+async def test_the_script_is_small_compressed_and_the_launcher_shows_fast(stage: Stage) -> None:
+    async with stage.live.http.get(
+        f"{stage.live.url}/widget.js", headers={"Accept-Encoding": "gzip"}
+    ) as resp:
+        assert resp.headers["Content-Encoding"] == "gzip"
+        body = await resp.read()  # aiohttp decodes it
+    assert len(gzip.compress(body, 9)) <= 30 * 1024
+    page = await stage.open_site()
+    await expect(page.locator('[data-cgw="launcher"]')).to_be_visible()
+    shown = await page.evaluate("performance.now()")
+    print(f"launcher visible {shown:.0f} ms after navigation start")
+    # The host page's CSS (every div hidden, red 40px text) does not reach the widget.
+    launcher = page.locator('[data-cgw="launcher"]')
+    assert await launcher.evaluate("e => getComputedStyle(e).fontSize") == "15px"
+    await page.context.close()
+
+
+async def test_a_complaint_gets_the_acknowledgement_with_its_ticket_number(stage: Stage) -> None:
+    page = await stage.open_site()
+    badge = await complain_in_widget(page)
+    number = badge.split()[-1]
+    bot = messages(page, "bot").first
+    await expect(bot).to_contain_text(number)
+    await expect(messages(page, "customer").first).to_have_attribute("data-state", "sent")
+    assert await ticket_texts(stage.live, number) == [COMPLAINT]
+    await page.context.close()
+
+
+async def test_a_message_sent_offline_is_delivered_once_when_back_online(stage: Stage) -> None:
+    page = await stage.open_site()
+    number = (await complain_in_widget(page)).split()[-1]
+    await page.context.set_offline(True)
+    await expect(page.locator('[data-cgw="status"]')).to_have_attribute("data-state", "offline")
+    await send(page, "The box was also wet")
+    follow_up = messages(page, "customer").nth(1)
+    await expect(follow_up).to_have_attribute("data-state", "sending")
+    await page.wait_for_timeout(300)  # an offline pause: nothing may leave
+    assert await ticket_texts(stage.live, number) == [COMPLAINT]
+    await page.context.set_offline(False)
+    await expect(follow_up).to_have_attribute("data-state", "sent")
+    await expect(messages(page, "bot")).to_have_count(2)
+    assert await ticket_texts(stage.live, number) == [COMPLAINT, "The box was also wet"]
+    await page.context.close()
+
+
+async def test_a_reload_restores_the_chat_and_an_agent_reply_arrives_live_with_her_name(
+    stage: Stage,
+) -> None:
+    page = await stage.open_site()
+    number = (await complain_in_widget(page)).split()[-1]
+    await page.reload()
+    await expect(messages(page, "customer")).to_contain_text([COMPLAINT])
+    await expect(messages(page, "bot")).to_have_count(1)
+    await expect(page.locator('[data-cgw="status"]')).to_have_attribute("data-state", "online")
+    token = await stage.live.database.write(add_staff, "Anna", "agent", stage.clock())
+    async with stage.live.http.post(
+        f"{stage.live.url}/api/v1/tickets/{number}/replies",
+        json={"text": "Anna here: the courier is checking today."},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as resp:
+        assert resp.status == 201, await resp.text()
+    agent = messages(page, "agent")
+    await expect(agent).to_have_count(1)
+    await expect(agent.locator('[data-cgw="agent-name"]')).to_have_text("Anna")
+    await expect(agent).to_contain_text("the courier is checking today")
+    await expect(page.locator('[data-cgw="event"]')).to_contain_text("Anna")
+    # Once: a second reload shows it again from storage, not twice.
+    await page.reload()
+    await expect(messages(page, "agent")).to_have_count(1)
+    await page.context.close()
+
+
+async def test_the_survey_is_answered_by_a_tap(stage: Stage) -> None:
+    page = await stage.open_site()
+    number = (await complain_in_widget(page)).split()[-1]
+    async with stage.live.http.post(
+        f"{stage.live.url}/api/v1/tickets/{number}/status",
+        json={"status": "resolved"},
+        headers=stage.live.auth("supervisor"),
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+    stage.clock.advance(hours=25)
+    await stage.live.app[MONITOR].run_once()
+    five = page.locator('[data-cgw="choice"][data-value="5"]')
+    await five.click()
+    await expect(five).to_have_attribute("aria-pressed", "true")
+    await expect(five).to_be_disabled()
+
+    async def answered() -> Any:
+        events = (await stage.live.ticket(number))["events"]
+        return next((e for e in events if e["type"] == "survey_answered"), None)
+
+    assert (await eventually(answered))["data"]["score"] == 5
+    await page.context.close()
+
+
+async def test_markup_from_a_customer_or_an_agent_stays_text(stage: Stage) -> None:
+    page = await stage.open_site()
+    number = (await complain_in_widget(page, f"{COMPLAINT} {HOSTILE}")).split()[-1]
+    async with stage.live.http.post(
+        f"{stage.live.url}/api/v1/tickets/{number}/replies",
+        json={"text": HOSTILE},
+        headers=stage.live.auth("agent"),
+    ) as resp:
+        assert resp.status == 201
+    await expect(messages(page, "agent")).to_have_count(1)
+    await expect(messages(page, "agent")).to_contain_text(HOSTILE)
+    await expect(messages(page, "customer")).to_contain_text(HOSTILE)
+    root = page.locator('[data-cgw="root"]')
+    assert await root.evaluate("h => h.shadowRoot.querySelectorAll('img, script').length") == 0
+    assert await page.evaluate("window.__pwned") is None
+    await page.context.close()
+
+
+async def test_a_site_not_in_the_allowed_origins_is_refused(stage: Stage) -> None:
+    for origin, status in ((stage.stranger, 403), (stage.site, 101)):
+        try:
+            async with stage.live.http.ws_connect(
+                f"{stage.live.url}/ws/chat", headers={"Origin": origin}
+            ):
+                got = 101
+        except aiohttp.WSServerHandshakeError as refused:
+            got = refused.status
+        assert got == status, origin
+    page = await stage.open_site(stage.stranger)
+    await page.locator('[data-cgw="launcher"]').click()
+    await send(page, "Anyone there?")
+    await expect(page.locator('[data-cgw="status"]')).to_have_attribute("data-state", "refused")
+    await expect(messages(page, "customer")).to_have_attribute("data-state", "sending")
+    await page.context.close()
+
+
+async def test_a_rate_limit_frame_is_shown_and_the_message_is_sent_after_the_wait(
+    stage: Stage,
+) -> None:
+    """The limiter itself is another module's; here the gateway's first answer to the
+    message is replaced by its frame, as the limiter sends it."""
+    ctx = await stage.browser.new_context()
+    page = await ctx.new_page()
+    limited: list[str] = []
+
+    async def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if '"type": "message"' in str(message).replace('":"', '": "') and not limited:
+                limited.append(str(message))
+                ws.send(
+                    '{"type":"error","error":{"code":"rate_limited",'
+                    '"message":"slow down","retry_after":1}}'
+                )
+                return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    await page.route_web_socket(f"{stage.live.url.replace('http', 'ws')}/ws/chat", route)
+    await page.goto(f"{stage.site}/")
+    await page.locator('[data-cgw="launcher"]').click()
+    started = time.monotonic()
+    await send(page, COMPLAINT)
+    await expect(page.locator('[data-cgw="notice"]')).to_contain_text("1 s")
+    await expect(messages(page, "customer")).to_have_attribute("data-state", "sent")
+    assert time.monotonic() - started >= 0.9 and len(limited) == 1
+    await expect(messages(page, "bot")).to_have_count(1)
+    await ctx.close()
+
+
+async def test_the_full_page_chat_on_a_phone(stage: Stage) -> None:
+    ctx = await stage.browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ru-RU"
+    )
+    page = await ctx.new_page()
+    response = await page.goto(f"{stage.live.url}/chat")
+    assert (
+        response is not None and "default-src 'self'" in response.headers["content-security-policy"]
+    )
+    panel = page.locator('[data-cgw="panel"]')
+    await expect(panel).to_be_visible()
+    box = await panel.bounding_box()
+    assert box is not None and box["width"] == 390 and box["height"] == 844
+    await expect(page.locator('[data-cgw="input"]')).to_have_attribute(
+        "placeholder", "Опишите проблему…"
+    )
+    await page.locator('[data-cgw="input"]').fill("Мой заказ не доставили уже две недели")
+    await page.locator('[data-cgw="send"]').tap()
+    await expect(messages(page, "bot")).to_contain_text("Мы получили")
+    await ctx.close()
