@@ -2,7 +2,7 @@
 and the gateway killed with SIGKILL mid-flood and started again. Clients retry what was not
 acknowledged, as real ones do, so nothing acknowledged may be lost or doubled.
 
-    python bench/soak.py [--seconds 40] [--database-url URL]
+    python bench/soak.py [--seconds 40] [--database-url URL] [--models DATA/models]
 
 Prints sent, stored, lost, duplicated tickets, duplicate acknowledgements, 5xx and the
 gateway's peak RSS, one line each. Not part of the suite (the tests cover each fault alone).
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -120,8 +121,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--models", type=Path, help="a trained models/ folder to reuse")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="soak-"))
+    if args.models:
+        shutil.copytree(args.models, data_dir / "models")
     database_url = args.database_url or f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}"
     env = {"GATEWAY_DATABASE_URL": database_url}  # loopback is exempt from rate limits
     port = free_port()
@@ -130,7 +134,7 @@ async def main() -> None:
     base = f"http://127.0.0.1:{port}"
     t = Tally()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        await wait_healthy(http, base, state["proc"])
+        await wait_healthy(http, base, state["proc"], timeout=300)  # may train a first model
         print(f"gateway up on {base}; flooding for {args.seconds:g}s", file=sys.stderr)
         stop = time.monotonic() + args.seconds
 
