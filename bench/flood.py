@@ -102,7 +102,7 @@ async def main() -> None:
                 print(f"  processed {done:.0f}", file=sys.stderr, flush=True)
                 await asyncio.sleep(1)
             process_rate = done / (time.perf_counter() - started)
-            parse_rate = nlu_parse_rate(data_dir, 1000)
+            parse_rate = nlu_parse_rate(data_dir, min(int(done), 300))
             steady = process_rate / 2
             latencies = await open_loop(accepter(url, "steady"), rate=steady, seconds=args.seconds)
         workers = child_pids(gateway.pid)

@@ -1,15 +1,18 @@
-"""The channel side of the gateway: what every channel's output must offer, and what its
-input gets to work with.
+"""The channel side of the gateway: what every channel's output must offer, what its
+input gets to work with, and the registry of the channels that exist.
 
 A channel is one folder under `channels/` with an `inbound` and an `outbound` module and a
-`setup(context)` function; `gateway.wiring` lists the channels that exist.
+`CHANNEL` record (`Channel`): its name, its setup, whether it is a live chat, how its
+conversation keys are built, its own tables. `gateway.wiring` lists the records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from aiohttp import web
 
 from gateway.clock import Clock
@@ -65,6 +68,8 @@ class ChannelContext:
     app: web.Application
     #: Subscribe here to what happens (tickets opened, assigned, SLA breached, ...).
     events: EventBus
+    #: Every channel this gateway knows, running here or not.
+    registry: ChannelRegistry
 
 
 @dataclass
@@ -75,3 +80,42 @@ class ChannelSet:
 
     def add_output(self, name: str, output: OutputChannel) -> None:
         self.outputs[name] = output
+
+
+ChannelSetup = Callable[[ChannelContext, ChannelSet], None]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One channel's facts, in one record: a new channel is one folder and one line."""
+
+    name: str
+    #: Adds the channel's routes, readers and output when its settings turn it on.
+    setup: ChannelSetup
+    #: The one builder of this channel's conversation keys (the channel's own arguments).
+    conversation_key: Callable[..., str]
+    #: The customer waits live (a chat): an urgent complaint there goes to a person at once.
+    live_chat: bool = False
+    #: The channel's own tables, on the gateway's `MetaData` (and in its migrations).
+    schema: tuple[sa.Table, ...] = ()
+
+
+class ChannelRegistry:
+    """The channels by name, in the order they are set up."""
+
+    def __init__(self, channels: Iterable[Channel]) -> None:
+        self._channels = {c.name: c for c in channels}
+
+    def __getitem__(self, name: str) -> Channel:
+        return self._channels[name]
+
+    def __iter__(self) -> Iterator[Channel]:
+        return iter(self._channels.values())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._channels)
+
+    @property
+    def live_chats(self) -> frozenset[str]:
+        return frozenset(c.name for c in self if c.live_chat)

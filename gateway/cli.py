@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from gateway import wiring
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.logs import configure_logging
@@ -32,7 +31,6 @@ from gateway.startup import (
     refuse_second_database,
     sqlite_file,
 )
-from gateway.store import sessions
 from gateway.store.staff import (
     ROLES,
     StaffNameTaken,
@@ -50,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     config_option = argparse.ArgumentParser(add_help=False)
     config_option.add_argument("--config", type=Path)
     known, rest = config_option.parse_known_args(argv)
-    args = _parser().parse_args(rest)
+    command = next((word for word in rest if not word.startswith("-")), None)
+    # `nlu parse` must start fast: it needs neither the channels nor the staff commands,
+    # whose imports (aiogram, the admin pages' trainer) cost seconds.
+    args = _parser(with_packages=command != "nlu").parse_args(rest)
     try:
         overrides = {
             k: v
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(args.run(args, settings))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, with_packages: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="complaint-gateway",
         description="Complaint intake and chatbot gateway. Every command accepts --config FILE "
@@ -134,8 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_nlu_commands(commands)
-    for add_commands in wiring.CLI_COMMANDS:
-        add_commands(commands)
+    if with_packages:
+        from gateway import wiring
+
+        for add_commands in wiring.CLI_COMMANDS:
+            add_commands(commands)
     return parser
 
 
@@ -184,6 +188,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.store import sessions  # argon2, only for passwords
+
     password_hash = None
     if args.password_stdin:
         password_hash = _read_password(from_stdin=True)
@@ -261,6 +267,8 @@ def _users_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _users_password(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.store import sessions  # argon2, only for passwords
+
     password_hash = _read_password(from_stdin=not sys.stdin.isatty())
     if password_hash is None:
         return 2
@@ -283,6 +291,8 @@ def _users_password(args: argparse.Namespace, settings: Settings) -> int:
 
 def _read_password(*, from_stdin: bool) -> str | None:
     """The argon2id hash of a password read from stdin's first line or asked for twice."""
+    from gateway.store import sessions  # argon2, only for passwords
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-CHANNELS = ("email", "telegram", "web_chat", "api")
 #: Metadata a channel sets on a message that must open or join a ticket whatever its
 #: intent: a channel without a live bot dialogue (email), where only a person can answer.
 EVERY_MESSAGE_A_TICKET = "every_message_a_ticket"
@@ -74,7 +73,9 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """One message to a customer, as the outbox hands it to a channel's output side."""
+    """One message, as the outbox hands it to a channel's output side: a reply in the
+    conversation, or, with a `subject`, a new message to `recipient` that starts its own
+    (a supervisor's alert mail)."""
 
     id: int
     channel: str
@@ -83,7 +84,7 @@ class OutboundMessage:
     text: str
     kind: str
     ticket_number: str | None = None
-    in_reply_to: str | None = None
+    subject: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     #: Quick answers (a satisfaction survey's scores); a channel without buttons may list
     #: them in the text, which already names them.

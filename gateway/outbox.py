@@ -131,6 +131,7 @@ class OutboxWorker:
             metadata=metadata,
             choices=tuple(Choice(c["label"], c["value"]) for c in metadata.get("choices", ())),
             language=metadata.get("language"),
+            subject=metadata.get("subject"),
             author=row.author or "bot",
         )
         try:

@@ -23,10 +23,10 @@ from gateway.bounds import clean_inbound
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.db.lock_order import lock_batch
-from gateway.handling import MessageHandler, Outcome
+from gateway.handling import MessageHandler
 from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
-from gateway.ports import Parser
+from gateway.ports import Outcome, Parser
 from gateway.store import messages as message_store
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,9 @@ class IntakePipeline:
         if outcome is not None:
             self._metrics.processed.inc()
             if message_id in self._waiters:
-                self._results[message_id] = outcome.as_result(message_id)
+                self._results[message_id] = message_store.intake_result(
+                    message_id, outcome.ticket, outcome.reply_text
+                )
             if outcome.opened_ticket and outcome.ticket is not None:
                 self._metrics.tickets_opened.labels(
                     outcome.ticket.category, outcome.ticket.urgency

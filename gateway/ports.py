@@ -1,30 +1,14 @@
-"""What the pipeline needs from the ticket desk, so `gateway` never imports `handoff`."""
+"""What the pipeline needs from the handling policy and the NLU, so `gateway` never imports
+`handoff`: one call in (`Desk.handle`), one `Outcome` back."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRequest:
-    """A complaint the pipeline wants a ticket for."""
-
-    message_id: int
-    customer_id: int
-    conversation_id: int
-    channel: str
-    language: str
-    category: str
-    urgency: str
-    urgency_reasons: tuple[str, ...]
-    entities: tuple[dict[str, Any], ...]
-    received_at: datetime
-    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,67 +29,28 @@ class TicketSummary:
     business_hours: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SurveyAnswerOutcome:
-    """A customer answered a follow-up survey; `reopened` when they were not satisfied."""
+@dataclass
+class Outcome:
+    """What the handling policy made of one message: the ticket it belongs to, the reply to
+    queue (in `language`), and notes on why there is no ticket or no reply."""
 
-    ticket: TicketSummary
-    score: int | None
-    satisfied: bool
-    reopened: bool
+    ticket: TicketSummary | None = None
+    reply_text: str | None = None
+    opened_ticket: bool = False
+    language: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
-class TicketDesk(Protocol):
-    def open_ticket(self, conn: Connection, request: TicketRequest, now: datetime) -> TicketSummary:
-        """Numbers, grades, routes and records a new ticket inside the caller's transaction
-        (the caller links the message to it)."""
+class Desk(Protocol):
+    """The handling policy, as the pipeline reaches it: one call per message."""
+
+    def handle(
+        self, conn: Connection, message: Any, parsed: dict[str, Any], now: datetime
+    ) -> Outcome:
+        """Decides what the stored `message` (a messages row) means and records it (ticket,
+        ledger, conversation) in the caller's transaction. `parsed` is the contract's parse
+        result (`{}` for an empty message)."""
         ...
-
-    def add_customer_message(
-        self, conn: Connection, ticket_id: int, message_id: int, now: datetime
-    ) -> TicketSummary | None:
-        """Records a follow-up message on an open ticket; None when the ticket is closed."""
-        ...
-
-    def find_for_customer(
-        self, conn: Connection, customer_id: int, number: str | None
-    ) -> TicketSummary | None:
-        """The customer's ticket by number, or their newest one; never another customer's."""
-        ...
-
-    def hand_to_agent(
-        self,
-        conn: Connection,
-        ticket_id: int,
-        reason: str,
-        now: datetime,
-        *,
-        only_if_staffed: bool = False,
-    ) -> str | None:
-        """Gives the ticket's conversation to a person: the bot stays silent in it from now on.
-        Returns the agent it went to, or None when it waits in the department's queue.
-
-        With `only_if_staffed`, a department without any agent in the policy keeps the bot:
-        handing over there would leave the customer in silence.
-        """
-        ...
-
-    def answer_survey(
-        self, conn: Connection, conversation_id: int, message_id: int, text: str, now: datetime
-    ) -> SurveyAnswerOutcome | None:
-        """Records `text` as the answer to the conversation's open follow-up survey; None when
-        there is no such survey or the text is not an answer."""
-        ...
-
-    def record_event(
-        self,
-        conn: Connection,
-        ticket_id: int,
-        type_: str,
-        actor: str,
-        data: dict[str, Any],
-        now: datetime,
-    ) -> None: ...
 
 
 class ParseResultLike(Protocol):

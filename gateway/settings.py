@@ -60,6 +60,8 @@ class Settings(BaseSettings):
 
     ticket_prefix: str = "TS"
     timezone: str = "Asia/Shanghai"
+    #: Where a phone number without a country code is from (ISO 3166 region, e.g. CN, RU).
+    phone_region: str = "CN"
     rasa_url: str | None = None
 
     host: str = "127.0.0.1"
@@ -99,6 +101,8 @@ class Settings(BaseSettings):
     api_callback_url: str | None = None
     #: Websites allowed to embed the chat widget (comma-separated origins); empty: any.
     web_chat_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Largest image or PDF a chat customer may attach.
+    web_chat_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     #: Shared secret for verified chat identities (HMAC-SHA256 of `customer_id:expires`).
     web_chat_identity_secret: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -132,6 +136,15 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Z]{1,10}", value):
             raise ValueError("must be 1-10 upper-case letters A-Z")
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        from gateway.phones import is_region
+
+        if not is_region(value.upper()):
+            raise ValueError(f"unknown phone region {value!r} (use ISO 3166, e.g. CN or RU)")
+        return value.upper()
 
     @field_validator("timezone")
     @classmethod

@@ -57,9 +57,8 @@ class PipelineWorker:
         self.settings = settings
         self.database = Database(settings.effective_database_url)
         self.nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
-        handler = MessageHandler(
-            wiring.ticket_desk(settings), ReplyTemplates(settings.data_dir / "templates"), settings
-        )
+        templates = ReplyTemplates(settings.data_dir / "templates")
+        handler = MessageHandler(wiring.ticket_desk(settings, templates))
         self.pipeline = IntakePipeline(
             self.database,
             self.nlu,

@@ -21,8 +21,6 @@ log = logging.getLogger(__name__)
 
 RESTART_DELAY = 1.0
 STOP_SECONDS = 10.0
-#: Loading the model may train it first on a fresh data directory.
-READY_SECONDS = 600.0
 
 Finished = Callable[[list[int]], None]
 Deliver = Callable[[Event], Awaitable[None]]
@@ -57,9 +55,13 @@ class WorkerProcesses:
             for i in range(self._count)
         ]
         self._tasks.append(asyncio.create_task(self._wake(), name="pipeline-wake"))
-        # Like the embedded pipeline, listen only once the model is loaded and work can start.
-        ready = asyncio.gather(*(event.wait() for event in self._ready))
-        await asyncio.wait_for(ready, READY_SECONDS)
+        # No waiting for the workers here: the web process listens (and stores messages) at
+        # once, even while a first start trains the model; `/readyz` tells when they work.
+
+    @property
+    def ready(self) -> bool:
+        """Every worker has loaded its model and taken work."""
+        return all(event.is_set() for event in self._ready)
 
     async def stop(self) -> None:
         """Lets each worker finish its batch and exit (end of its stdin); kills a laggard."""

@@ -1,7 +1,7 @@
 """The complaint-handling policy: tickets, SLA, routing, handoff to agents, surveys, figures.
 
 `setup` adds the staff routes and the background work to the application; the pipeline
-reaches the desk through `gateway.ports.TicketDesk` only.
+reaches the desk through `gateway.ports.Desk` only: one call, `desk.handle`.
 """
 
 from __future__ import annotations

@@ -14,18 +14,21 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, tickets
 from gateway.events import TicketOpened
-from gateway.ports import SurveyAnswerOutcome, TicketRequest, TicketSummary
+from gateway.ports import Outcome, TicketSummary
 from gateway.settings import Settings
 from gateway.store import ledger
 from handoff.policy import lifecycle, routing, surveys
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.deadlines import Deadlines, deadlines_for
+from handoff.policy.handling import MessageHandling
 from handoff.policy.lifecycle import OPEN_STATUSES
 from handoff.policy.notify import agent_audience, alert_supervisors, notify
 from handoff.policy.numbering import next_ticket_number
 from handoff.policy.policy import Policy
 from handoff.policy.policy_store import PolicyCache
+from handoff.policy.requests import SurveyAnswerOutcome, TicketRequest
 from handoff.policy.survey_answers import parse_survey_answer
+from nlu.replies import ReplyTemplates
 
 SYSTEM_ACTOR = "system"
 
@@ -35,16 +38,30 @@ class TicketNotFound(LookupError):
 
 
 class TicketDesk:
-    """Implements `gateway.ports.TicketDesk`, and the staff's steps on a ticket."""
+    """Implements `gateway.ports.Desk` (the pipeline's one call), and every step the policy
+    and the staff take on a ticket."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        replies: ReplyTemplates,
+        live_chat_channels: frozenset[str] = frozenset(),
+    ) -> None:
         self._settings = settings
         self.policies = PolicyCache(settings.timezone)
+        self._handling = MessageHandling(self, replies, settings, live_chat_channels)
 
     def policy(self, conn: Connection) -> tuple[Policy, BusinessCalendar]:
         return self.policies.current(conn)
 
-    # --- the pipeline's side (gateway.ports.TicketDesk) ---
+    # --- the pipeline's side (gateway.ports.Desk) ---
+
+    def handle(
+        self, conn: Connection, message: Any, parsed: dict[str, Any], now: datetime
+    ) -> Outcome:
+        return self._handling.handle(conn, message, parsed, now)
+
+    # --- the handling policy's steps ---
 
     def open_ticket(self, conn: Connection, request: TicketRequest, now: datetime) -> TicketSummary:
         policy, calendar = self.policy(conn)
@@ -266,17 +283,6 @@ class TicketDesk:
             satisfied=answer.satisfied,
             reopened=reopened,
         )
-
-    def record_event(
-        self,
-        conn: Connection,
-        ticket_id: int,
-        type_: str,
-        actor: str,
-        data: dict[str, Any],
-        now: datetime,
-    ) -> None:
-        ledger.append(conn, ticket_id, type_, actor, data, now)
 
     # --- the staff's side ---
 

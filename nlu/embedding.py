@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,9 @@ MAX_EMBED_CHARS = 300
 """Only this prefix is embedded: the cost grows with length (1,000 chars take ~11 ms), the
 gist of a complaint is at its start, and TF-IDF still reads up to 5,000 characters."""
 
+RECENT_TEXTS = 2048
+"""Embeddings of this many recent single messages are kept (2 KB each: about 4 MB)."""
+
 DISABLE_ENV = "NLU_DISABLE_EMBEDDINGS"
 """Set to 1 to train and parse without embeddings even when the package is installed."""
 
@@ -54,6 +58,24 @@ class SentenceEncoder:
         self._use = use
         self._lock = threading.Lock()
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
+        self._recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+
+    def encode_one(self, text: str) -> npt.NDArray[np.float32]:
+        """The embedding of one :func:`embedding_text` form, remembering the last
+        :data:`RECENT_TEXTS` of them: chat repeats short turns ("hi", "operator please",
+        "转人工") often, and a remembered one costs a dict lookup instead of ~2 ms."""
+        with self._lock:
+            row = self._recent.get(text)
+            if row is not None:
+                self._recent.move_to_end(text)
+                return row
+        row = self.encode([text])[0]
+        row.setflags(write=False)  # shared between callers
+        with self._lock:
+            self._recent[text] = row
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return row
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """(len(texts), 512) L2-normalised embeddings of :func:`embedding_text` forms."""

@@ -134,7 +134,7 @@ class NluModel:
         dense = None
         encoder = self._encoder()
         if encoder is not None:
-            dense = encoder.encode([embedding_text(sample)])[0]
+            dense = encoder.encode_one(embedding_text(sample))
         return self._parse(text, sample, language_hint, intent, dense)
 
     def embed_many(self, texts: Sequence[str]) -> list[FloatArray | None]:
@@ -222,7 +222,7 @@ class NluModel:
         dense = None
         encoder = self._encoder()
         if encoder is not None:
-            dense = encoder.encode([embedding_text(sample)])[0]
+            dense = encoder.encode_one(embedding_text(sample))
         heads = self.dense_heads if dense is not None and self.dense_heads else self.heads
         if heads.urgency is None:
             return ""

@@ -7,6 +7,8 @@ the run when CI=true, so CI never goes green by skipping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -24,6 +26,7 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+import nlu
 from gateway.clock import Clock, system_clock
 from gateway.db.engine import Database
 from gateway.settings import Settings, load_settings
@@ -51,11 +54,36 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def _nlu_source_key() -> str:
+    """A hash of the NLU's code and shipped data: a model trained from them is reusable."""
+    digest = hashlib.sha256()
+    package = Path(nlu.__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory whose `models/` holds a model trained once from the shipped data."""
+    """A data directory whose `models/` holds a model trained once from the shipped data.
+
+    Training takes a minute or more, so the model is kept between runs under the user's
+    cache folder, keyed by the NLU's code and data: any change there trains a new one.
+    """
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    cached = cache / "complaint-gateway-tests" / _nlu_source_key() / "models"
     data_dir = tmp_path_factory.mktemp("nlu-model")
+    if cached.is_dir():
+        shutil.copytree(cached, data_dir / "models")
+        return data_dir / "models"
     NluService(data_dir).load()
+    staging = cached.with_name(f"models.{os.getpid()}.tmp")
+    shutil.copytree(data_dir / "models", staging)
+    with contextlib.suppress(OSError):  # another run stored the same model first
+        staging.rename(cached)
+    shutil.rmtree(staging, ignore_errors=True)
     return data_dir / "models"
 
 

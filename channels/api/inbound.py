@@ -6,11 +6,20 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gateway.bounds import clean_value, is_sane_moment, unreadable_note
 from gateway.channels import ChannelContext
-from gateway.messages import CHANNELS, InboundMessage, Sender
+from gateway.messages import InboundMessage, Sender
 from gateway.store.staff import staff_for_token
 from gateway.web.body import query_float, read_json_value, validate
 from gateway.web.errors import ApiError
@@ -49,10 +58,16 @@ class MessageIn(BaseModel):
     language: str | None = Field(default=None, max_length=16)
     received_at: AwareDatetime | None = None  # ISO 8601 with its UTC offset
 
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, channel: str, info: ValidationInfo) -> str:
+        names = (info.context or {}).get("channels", ())
+        if channel not in names:
+            raise ValueError(f"channel must be one of {', '.join(names)}")
+        return channel
+
     @model_validator(mode="after")
-    def _known_channel(self) -> MessageIn:
-        if self.channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+    def _not_blank(self) -> MessageIn:
         if not self.text.strip():
             raise ValueError("text must not be blank")
         if self.received_at is not None and not is_sane_moment(self.received_at, datetime.now(UTC)):
@@ -64,6 +79,7 @@ class ApiInput:
     def __init__(self, context: ChannelContext) -> None:
         self._intake = context.intake
         self._database = context.database
+        self._validation = {"channels": context.registry.names}
 
     def routes(self) -> web.RouteTableDef:
         routes = web.RouteTableDef()
@@ -76,7 +92,7 @@ class ApiInput:
         await limiter.enforce(limiter.intake, request)
         wait = query_float(request, "wait", 0, 86_400)
         data, replaced = clean_value(await read_json_value(request, clean=False))
-        body = validate(MessageIn, data)
+        body = validate(MessageIn, data, context=self._validation)
         by_staff = await self._entered_by_staff(request)
         if body.received_at is not None and not by_staff:
             # Back-dating moves deadlines and figures: only staff entering a phone call or a
@@ -100,12 +116,17 @@ class ApiInput:
         return await self._database.read(staff_for_token, token) is not None
 
 
+def conversation_key(channel: str, external_id: str) -> str:
+    """A message from an integration without a conversation of its own is one by itself."""
+    return f"{channel}:{external_id}"
+
+
 def _to_inbound(body: MessageIn, *, verified: bool) -> InboundMessage:
     sender_id = body.sender.id or str(body.sender.email or body.sender.phone)
     return InboundMessage(
         channel=body.channel,
         external_id=body.external_id,
-        conversation_key=body.conversation_id or f"{body.channel}:{body.external_id}",
+        conversation_key=body.conversation_id or conversation_key(body.channel, body.external_id),
         sender=Sender(
             id=sender_id,
             name=body.sender.name,

@@ -7,9 +7,10 @@ own mail when it comes back.
 
 from __future__ import annotations
 
-from gateway.channels import ChannelContext, ChannelSet
+from gateway.channels import Channel, ChannelContext, ChannelSet
 
-NAME = "email"
+from .keys import conversation_key
+from .schema import email_checkpoints, email_leases, email_messages
 
 
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
@@ -33,4 +34,12 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
             sender,
             settings.email_timeout_seconds,
         )
-        channels.add_output(NAME, output)
+        channels.add_output(CHANNEL.name, output)
+
+
+CHANNEL = Channel(
+    name="email",
+    setup=setup,
+    conversation_key=conversation_key,
+    schema=(email_messages, email_checkpoints, email_leases),
+)

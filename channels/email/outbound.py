@@ -1,4 +1,5 @@
-"""Outbound email: one outbox row → one mail in the customer's thread, by SMTP.
+"""Outbound email: one outbox row → one mail in the customer's thread, by SMTP; or, for a
+message with its own subject (a supervisor's alert), a new mail to its recipient.
 
 The Message-ID comes from the outbox row id and this installation's domain, so it is the
 same on every attempt: a retry after a lost answer is the same mail, which mail clients
@@ -26,6 +27,8 @@ from .url import SmtpUrl
 
 #: Kinds a machine sends on its own: marked so other auto-responders do not answer them.
 AUTOMATIC_KINDS = frozenset({"acknowledgement", "bot_reply", "survey"})
+#: The longest subject a new mail gets (RFC 5322 advises lines under 78 characters).
+MAX_SUBJECT = 150
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|回复|答复|回覆|ответ)\s*[:：]", re.IGNORECASE)
 
 
@@ -43,13 +46,18 @@ class EmailOutput:
         return f"<gateway.{outbox_id}@{self._sender.domain}>"
 
     async def send(self, message: OutboundMessage) -> Delivery:
+        message_id = self.message_id(message.id)
+        if message.subject is not None:
+            refused = address_problem(message.recipient)
+            if refused is not None:
+                return Delivery.failed(refused)
+            return await self._deliver(self.compose_new(message, message_id), message_id)
         parent = await self._db.read(threads.parent_for_reply, message.id, message.conversation_key)
         if parent is None:
             return Delivery.failed("no inbound mail in this conversation to reply to")
         refused = address_problem(parent.reply_to or parent.address)
         if refused is not None:  # no server will take it: fail now, never retry
             return Delivery.failed(refused)
-        message_id = self.message_id(message.id)
         subject = reply_subject(parent.subject, message.ticket_number)
         await self._db.write(
             threads.record_outbound,
@@ -60,7 +68,9 @@ class EmailOutput:
             subject,
             self._clock(),
         )
-        mail = self.compose(message, parent, message_id, subject)
+        return await self._deliver(self.compose(message, parent, message_id, subject), message_id)
+
+    async def _deliver(self, mail: EmailMessage, message_id: str) -> Delivery:
         try:
             await aiosmtplib.send(
                 mail,
@@ -85,6 +95,19 @@ class EmailOutput:
             return Delivery.later(f"SMTP unreachable: {type(exc).__name__}")
         return Delivery.ok(external_ref=message_id)
 
+    def compose_new(self, message: OutboundMessage, message_id: str) -> EmailMessage:
+        """A mail of its own to `message.recipient`, in no customer's thread."""
+        mail = EmailMessage()
+        mail["From"] = self._sender
+        mail["To"] = message.recipient
+        mail["Subject"] = " ".join((message.subject or "").split())[:MAX_SUBJECT]
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = message_id
+        mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: sent by a machine, not a reply
+        mail["X-Auto-Response-Suppress"] = "All"
+        self._set_body(mail, message)
+        return mail
+
     def compose(
         self, message: OutboundMessage, parent: threads.Parent, message_id: str, subject: str
     ) -> EmailMessage:
@@ -99,11 +122,14 @@ class EmailOutput:
         if message.kind in AUTOMATIC_KINDS:
             mail["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-answer to this
             mail["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
+        self._set_body(mail, message)
+        return mail
+
+    def _set_body(self, mail: EmailMessage, message: OutboundMessage) -> None:
         mail.set_content(message.text)
         mail.add_alternative(text_as_html(message.text, message.language), subtype="html")
         if message.language:  # after the content: setting content drops Content-* headers
             mail["Content-Language"] = message.language
-        return mail
 
 
 def address_problem(address: str) -> str | None:

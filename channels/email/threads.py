@@ -10,7 +10,6 @@ number, still lands on the ticket).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import conversations, customers, messages, outbox, tickets
 
+from .keys import conversation_key
 from .schema import email_messages
 
 MAX_REFERENCES = 20  # keep References short: the root and the newest are what clients use
@@ -43,11 +43,6 @@ class Parent:
     address: str
     reply_to: str | None
     root: str
-
-
-def conversation_key(root: str, address: str) -> str:
-    digest = hashlib.sha256(f"{root}\n{address.lower()}".encode()).hexdigest()
-    return f"email:{digest[:40]}"
 
 
 def ticket_number_in(subject: str, prefix: str) -> str | None:

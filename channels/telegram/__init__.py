@@ -7,9 +7,9 @@ set); without, it long-polls getUpdates.
 
 from __future__ import annotations
 
-from gateway.channels import ChannelContext, ChannelSet
+from gateway.channels import Channel, ChannelContext, ChannelSet
 
-NAME = "telegram"
+from .keys import conversation_key
 
 
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
@@ -19,3 +19,6 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
     from .channel import start
 
     start(context, channels)
+
+
+CHANNEL = Channel(name="telegram", setup=setup, conversation_key=conversation_key, live_chat=True)

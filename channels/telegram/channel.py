@@ -20,9 +20,10 @@ from aiohttp import web
 
 from gateway.channels import ChannelContext, ChannelSet
 
+from . import CHANNEL
 from .bot import build_bot, redact
 from .files import AttachmentFetcher
-from .inbound import CHANNEL, UPDATE_TYPES, TelegramInbound
+from .inbound import UPDATE_TYPES, TelegramInbound
 from .outbound import TelegramOutput
 from .polling import BACKOFF, TelegramPoller
 from .webhook import TelegramWebhook
@@ -43,7 +44,7 @@ def start(context: ChannelContext, channels: ChannelSet) -> None:
         AttachmentFetcher(bot, settings.data_dir),
         context.clock,
     )
-    channels.add_output(CHANNEL, TelegramOutput(bot))
+    channels.add_output(CHANNEL.name, TelegramOutput(bot))
     receiver: Receiver | None
     if settings.telegram_webhook_secret:
         secret = settings.telegram_webhook_secret

@@ -21,12 +21,13 @@ from gateway.channels import Intake
 from gateway.clock import Clock
 from gateway.messages import Attachment, InboundMessage, Sender
 
+from . import CHANNEL
 from .bot import redact
 from .files import AttachmentFetcher, FileRef
+from .keys import conversation_key
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 #: The update types this channel reads (what setWebhook and getUpdates ask for).
 UPDATE_TYPES = ["message", "edited_message", "callback_query"]
 #: Media with a file_id, and the type to record when Telegram gives no MIME type.
@@ -36,18 +37,6 @@ MEDIA_TYPES = {
     "audio": "audio/mpeg",
     "voice": "audio/ogg",
 }
-
-
-def conversation_key(chat_id: int) -> str:
-    return f"tg:{chat_id}"
-
-
-def chat_id_of(key: str) -> int:
-    """The chat a conversation key names (the inverse of `conversation_key`)."""
-    prefix, _, chat_id = key.partition(":")
-    if prefix != "tg":
-        raise ValueError(f"not a Telegram conversation key: {key!r}")
-    return int(chat_id)
 
 
 def language_tag(code: str | None) -> str | None:
@@ -90,7 +79,7 @@ class TelegramInbound:
         as an empty, unanswered message whose note says why; staff see it in the audit."""
         await self._intake.accept(
             InboundMessage(
-                channel=CHANNEL,
+                channel=CHANNEL.name,
                 external_id=str(update_id),
                 conversation_key="tg:unreadable",
                 sender=Sender(id="unknown"),
@@ -165,7 +154,7 @@ def to_inbound(
                 notes.append(f"edit date {message.edit_date!r} is out of range")
     notes.extend(a.note for a in attachments if a.note)
     return InboundMessage(
-        channel=CHANNEL,
+        channel=CHANNEL.name,
         external_id=str(update_id),
         conversation_key=conversation_key(message.chat.id),
         sender=_sender(message.from_user, message.sender_chat or message.chat),
@@ -191,7 +180,7 @@ def callback_to_inbound(update_id: int, query: CallbackQuery, now: datetime) -> 
     if query.message:
         metadata["message_id"] = query.message.message_id
     return InboundMessage(
-        channel=CHANNEL,
+        channel=CHANNEL.name,
         external_id=str(update_id),
         conversation_key=conversation_key(chat_id),
         sender=_sender(query.from_user, None),

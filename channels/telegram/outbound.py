@@ -28,7 +28,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from gateway.messages import Delivery, OutboundMessage
 
 from .bot import redact
-from .inbound import chat_id_of
+from .keys import chat_id_of
 
 log = logging.getLogger(__name__)
 

@@ -3,19 +3,27 @@ and the widget script and pages that speak it."""
 
 from __future__ import annotations
 
-from gateway.channels import ChannelContext, ChannelSet
+from gateway.channels import Channel, ChannelContext, ChannelSet
 
-from .inbound import WebChatInput
-from .outbound import WebChatOutput
-from .pages import ChatPages
-from .sessions import ChatSessions
-
-NAME = "web_chat"
+from .sessions import conversation_key
 
 
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
+    from .inbound import WebChatInput
+    from .outbound import WebChatOutput
+    from .pages import ChatPages
+    from .presence import TypingSignal
+    from .sessions import ChatSessions
+    from .uploads import ChatUploads
+
     sessions = ChatSessions()
-    context.app.router.add_routes(WebChatInput(context, sessions).routes())
+    uploads = ChatUploads(context.settings)
+    context.app.router.add_routes(WebChatInput(context, sessions, uploads).routes())
+    context.app.router.add_routes(uploads.routes())
     context.app.router.add_routes(ChatPages().routes())
+    context.app.router.add_routes(TypingSignal(context.database, sessions).routes())
     context.app.on_shutdown.append(sessions.close_all)
-    channels.add_output(NAME, WebChatOutput(sessions))
+    channels.add_output(CHANNEL.name, WebChatOutput(sessions))
+
+
+CHANNEL = Channel(name="web_chat", setup=setup, conversation_key=conversation_key, live_chat=True)

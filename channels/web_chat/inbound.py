@@ -3,9 +3,11 @@
 Frames from the customer: `{"type": "hello", "session": TOKEN?, "name"?, "email"?,
 "language"?, "order"?, "identity"?: {"id", "expires", "signature"}}` (optional, first;
 `"resume"` is the same frame; see `guard` for the identity),
-`{"type": "message", "text": "...", "id": CLIENT_ID?}` and `{"type": "ping"}`.
-The gateway answers `session`, `received` (the message is stored), `reply`, `pong` and
-`error` frames. The session token comes back in the `session` frame and a cookie;
+`{"type": "message", "text": "...", "id": CLIENT_ID?, "attachments"?: [{"sha256",
+"filename"}]}` (files uploaded first, see `uploads`) and `{"type": "ping"}`.
+The gateway answers `session` (with `agents_online`), `received` (the message is stored),
+`reply` (with `author`: "bot" or the agent's name), `typing` (an agent is writing), `pong`
+and `error` frames. The session token comes back in the `session` frame and a cookie;
 presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
 conversation and delivers what was kept while the customer was away. A handshake from a
 site not in `GATEWAY_WEB_CHAT_ORIGINS` is refused with 403 before any frame.
@@ -25,23 +27,29 @@ from gateway.messages import InboundMessage, Sender
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.rate_limit import RateLimited
 
+from . import CHANNEL
 from .guard import origin_allowed, verified_customer
+from .presence import agents_online
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
+from .uploads import ChatUploads
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web_chat"
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
 GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
 
 
 class WebChatInput:
-    def __init__(self, context: ChannelContext, sessions: ChatSessions) -> None:
+    def __init__(
+        self, context: ChannelContext, sessions: ChatSessions, uploads: ChatUploads
+    ) -> None:
         self._intake = context.intake
+        self._db = context.database
         self._outbox = context.outbox
         self._metrics = context.metrics
         self._sessions = sessions
+        self._uploads = uploads
         self._max_frame = context.settings.max_body_bytes
         self._origins = context.settings.web_chat_origins
         self._identity_secret = context.settings.web_chat_identity_secret
@@ -117,8 +125,21 @@ class WebChatInput:
     async def _open(self, ws: web.WebSocketResponse, token: str, *, resumed: bool) -> None:
         key = conversation_key(token)
         self._sessions.add(key, ws)
-        await ws.send_json({"type": "session", "session": token, "resumed": resumed})
-        await self._outbox.release(CHANNEL, key)
+        # Whether anyone could answer now: if not, the widget asks for an email address.
+        try:
+            online: bool | None = await self._db.read(agents_online)
+        except Exception:  # a database outage must not cost the customer the chat
+            online = None
+        await ws.send_json(
+            {
+                "type": "session",
+                "session": token,
+                "resumed": resumed,
+                "agents_online": online,
+                "attachment_max_bytes": self._uploads.max_bytes,
+            }
+        )
+        await self._outbox.release(CHANNEL.name, key)
 
     async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:
         profile = _profile(data)
@@ -133,8 +154,14 @@ class WebChatInput:
     async def _message(
         self, ws: web.WebSocketResponse, token: str, data: dict[str, Any], profile: dict[str, Any]
     ) -> None:
-        text = data.get("text")
-        if not isinstance(text, str) or not text.strip():
+        text = data.get("text", "")
+        attachments = self._uploads.attachments(data.get("attachments"))
+        if attachments is None:
+            await _error(
+                ws, "invalid_attachment", "attachments must name files uploaded to this chat"
+            )
+            return
+        if not isinstance(text, str) or not (text.strip() or attachments):
             await _error(ws, "invalid_message", "text must be a non-empty string")
             return
         if len(text) > MAX_TEXT_CHARS:
@@ -149,7 +176,7 @@ class WebChatInput:
             else uuid.uuid4().hex
         )
         message = InboundMessage(
-            channel=CHANNEL,
+            channel=CHANNEL.name,
             external_id=external_id,
             conversation_key=key,
             # A verified customer is one customer across sessions and devices.
@@ -159,6 +186,7 @@ class WebChatInput:
                 email=profile.get("email"),
             ),
             text=text,
+            attachments=attachments,
             language_hint=profile.get("language"),
             metadata={k: profile[k] for k in ("order", "customer") if k in profile},
         )

@@ -16,6 +16,7 @@ from gateway.db.schema import (
     customers,
     messages,
 )
+from gateway.phones import to_e164
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,26 +28,30 @@ class Conversation:
     handled_by: str
 
 
-def verified_contacts(message: sa.Row[Any]) -> list[tuple[str, str]]:
-    """The contact details the channel vouched for (`metadata["verified"]`), normalised."""
+def verified_contacts(message: sa.Row[Any], phone_region: str) -> list[tuple[str, str]]:
+    """The contact details the channel vouched for (`metadata["verified"]`), normalised:
+    the email lower-cased, the phone in E.164 (read in `phone_region` without a country
+    code)."""
     vouched = (message.metadata or {}).get("verified") or ()
     found = []
     if "email" in vouched and message.sender_email:
         found.append(("email", message.sender_email.strip().lower()))
     if "phone" in vouched and message.sender_phone:
-        digits = "".join(ch for ch in message.sender_phone if ch.isdigit())
-        if digits:
-            found.append(("phone", "+" + digits))
+        phone = to_e164(message.sender_phone, phone_region)
+        if phone:
+            found.append(("phone", phone))
     return found
 
 
-def resolve_customer(conn: Connection, message: sa.Row[Any], now: datetime) -> int:
+def resolve_customer(
+    conn: Connection, message: sa.Row[Any], now: datetime, phone_region: str = "CN"
+) -> int:
     """The customer behind a stored message, created on first contact through a channel.
 
     A first contact through a new channel with a verified email address or phone number
     that an existing customer verified before is that customer: agents see one history.
     """
-    contacts = verified_contacts(message)
+    contacts = verified_contacts(message, phone_region)
     customer_id = _find_customer(conn, message)
     if customer_id is None:
         customer_id = _customer_by_contact(conn, contacts)

@@ -123,15 +123,17 @@ def reissue_token(conn: Connection, name: str, now: datetime, actor: str) -> str
     return token
 
 
-def active_agent_names(conn: Connection) -> list[str]:
-    """Enabled accounts with the agent role."""
-    return list(
-        conn.scalars(
-            sa.select(staff.c.name)
-            .where(staff.c.role == "agent", staff.c.disabled_at.is_(None))
-            .order_by(staff.c.name)
-        )
-    )
+def agent_accounts(conn: Connection) -> tuple[list[str], set[str]]:
+    """Names of the enabled accounts with the agent role, and of every disabled account."""
+    enabled, disabled = [], set()
+    for name, role, disabled_at in conn.execute(
+        sa.select(staff.c.name, staff.c.role, staff.c.disabled_at).order_by(staff.c.name)
+    ):
+        if disabled_at is not None:
+            disabled.add(name)
+        elif role == "agent":
+            enabled.append(name)
+    return enabled, disabled
 
 
 def staff_for_token(conn: Connection, token: str) -> StaffMember | None:

@@ -39,6 +39,7 @@ from gateway.web.keys import (
     NLU,
     OUTBOX,
     PIPELINE,
+    PROCESSES,
     RATE_LIMITER,
     REDIS,
     SETTINGS,
@@ -53,7 +54,6 @@ from nlu.replies import ReplyTemplates
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
-PROCESSES = web.AppKey("worker_processes", WorkerProcesses)
 
 
 def build_app(
@@ -81,8 +81,8 @@ def build_app(
     channel_set = ChannelSet()
     outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock)
     templates = ReplyTemplates(settings.data_dir / "templates")
-    desk = wiring.ticket_desk(settings)
-    handler = MessageHandler(desk, templates, settings)
+    desk = wiring.ticket_desk(settings, templates)
+    handler = MessageHandler(desk)
     pipeline = IntakePipeline(
         database, nlu, handler, metrics, clock, max_attempts=settings.pipeline_max_attempts
     )
@@ -116,9 +116,10 @@ def build_app(
         metrics=metrics,
         app=app,
         events=bus,
+        registry=wiring.CHANNELS,
     )
-    for setup in wiring.CHANNEL_SETUPS:
-        setup(context, channel_set)
+    for channel in wiring.CHANNELS:
+        channel.setup(context, channel_set)
     wiring.setup_handoff(context, desk, templates)
     app.cleanup_ctx.append(_workers)
     app.add_routes(health.routes)

@@ -22,16 +22,19 @@ _DECODED = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
 _GZIP_OR_ZLIB = 32 + zlib.MAX_WBITS
 
 
-async def read_json(request: web.Request, model: type[Model]) -> Model:
-    """The JSON body validated as `model`; 415, 400 or 422 with details when it is not.
-    NUL and lone surrogates in its strings are replaced (see `gateway.bounds`)."""
-    return validate(model, await read_json_value(request))
+async def read_json(
+    request: web.Request, model: type[Model], *, context: dict[str, Any] | None = None
+) -> Model:
+    """The JSON body validated as `model` (its validators see `context`); 415, 400 or 422
+    with details when it is not. NUL and lone surrogates in its strings are replaced (see
+    `gateway.bounds`)."""
+    return validate(model, await read_json_value(request), context=context)
 
 
-def validate(model: type[Model], data: Any) -> Model:
+def validate(model: type[Model], data: Any, *, context: dict[str, Any] | None = None) -> Model:
     """`data` validated as `model`; 422 with details when it is not."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise ApiError(422, "validation_error", _describe(exc), _details(exc)) from None
 

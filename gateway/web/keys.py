@@ -13,6 +13,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
 from gateway.web.rate_limit import RateLimiter
+from gateway.workers import WorkerProcesses
 from nlu import NluService
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -27,3 +28,4 @@ REDIS: web.AppKey[RedisLink | None] = web.AppKey("redis")
 EVENTS = web.AppKey("events", EventBus)
 EVENT_RELAY = web.AppKey("event_relay", EventRelay)
 RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+PROCESSES = web.AppKey("worker_processes", WorkerProcesses)

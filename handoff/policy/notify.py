@@ -23,6 +23,11 @@ def agent_audience(name: str) -> str:
     return f"agent:{name}"
 
 
+def supervisor_mailbox(name: str) -> str:
+    """The outbox conversation of one supervisor's alert mails: sent in order, one by one."""
+    return f"staff:{name}"
+
+
 def notify(
     conn: Connection,
     audience: str,
@@ -52,8 +57,9 @@ def alert_supervisors(
     email_enabled: bool = False,
 ) -> None:
     """Pushes to every supervisor console and, when email is set up, mails the department's
-    supervisors who gave an address: once per `type_` and `occurrence` (by default the
-    ticket), so a retried step never mails twice."""
+    supervisors who gave an address (a new mail each, with the summary's first line as its
+    subject): once per `type_` and `occurrence` (by default the ticket), so a retried step
+    never mails twice."""
     notify(conn, SUPERVISORS, type_, {**data, "department": department}, now, ticket_id)
     if not email_enabled:
         return
@@ -64,7 +70,7 @@ def alert_supervisors(
         outbox.enqueue(
             conn,
             channel="email",
-            conversation_key=f"staff:{name}",
+            conversation_key=supervisor_mailbox(name),
             recipient=address.email,
             kind="supervisor_alert",
             text=summary,

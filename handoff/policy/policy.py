@@ -178,16 +178,20 @@ class Policy(_Strict):
     def agent(self, name: str) -> Agent | None:
         return next((agent for agent in self.agents if agent.name == name), None)
 
-    def with_unlisted_agents(self, names: list[str]) -> Policy:
-        """The policy plus an agent in every department and language for each of `names`
-        (enabled agent accounts) that it does not list itself."""
+    def with_accounts(self, enabled: list[str], disabled: set[str]) -> Policy:
+        """The policy as routing uses it: without agents whose account is disabled, plus an
+        agent in every department and language for each enabled agent account (`enabled`)
+        that it does not list itself."""
         listed = {agent.name for agent in self.agents}
+        kept = [agent for agent in self.agents if agent.name not in disabled]
         extra = [
             Agent(name=name, department=ANY, languages=[ANY])
-            for name in names
+            for name in enabled
             if name not in listed
         ]
-        return self.model_copy(update={"agents": [*self.agents, *extra]}) if extra else self
+        if not extra and len(kept) == len(self.agents):
+            return self
+        return self.model_copy(update={"agents": [*kept, *extra]})
 
     def supervisors_of(self, department: str) -> list[str]:
         named = self.departments[department].supervisors if department in self.departments else []

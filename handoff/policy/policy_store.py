@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import policy_versions
 from gateway.store import audit
-from gateway.store.staff import active_agent_names
+from gateway.store.staff import agent_accounts
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.policy import Policy, parse_policy
 
@@ -100,7 +100,7 @@ class PolicyCache:
             else:
                 self._document_policy, self._calendar = policy, policy.calendar_in(self._zone)
             self._version = int(newest)
-        self._policy = self._document_policy.with_unlisted_agents(active_agent_names(conn))
+        self._policy = self._document_policy.with_accounts(*agent_accounts(conn))
         self._audit_stamp = audit_stamp
         return self._policy, self._calendar
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import tickets
+from gateway.events import StatusChanged
 from gateway.store import ledger
 from handoff.policy import routing
 from handoff.policy.notify import SUPERVISORS, notify
@@ -53,12 +54,18 @@ def transfer(
         .values(assignee=None, assigned_at=None, status=status, updated_at=now)
     )
     if ticket.assignee is not None:
-        ledger.append(
-            conn, ticket.id, "assigned", actor, {"from": ticket.assignee, "to": None}, now
-        )
+        ledger.append(conn, ticket.id, "unassigned", actor, {"from": ticket.assignee}, now)
     if status != ticket.status:
-        ledger.append(
-            conn, ticket.id, "status_changed", actor, {"from": ticket.status, "to": status}, now
+        ledger.record(
+            conn,
+            StatusChanged(
+                ticket_id=ticket.id,
+                number=ticket.number,
+                actor=actor,
+                at=now,
+                previous=ticket.status,
+                status=status,
+            ),
         )
     chosen = routing.choose_agent(conn, policy, department, ticket.language, ticket.category)
     if chosen is not None:

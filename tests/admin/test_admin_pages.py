@@ -1,5 +1,6 @@
 """The admin pages in a real browser (Debian's headless Chromium through Playwright) against
-a real gateway on loopback, with the console tests' browser fixture."""
+a real gateway on loopback: one Chromium for the module (the console tests' fixtures), a
+fresh gateway and context per test."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ import pytest_asyncio
 from tests.admin.test_nlu_api import SMALL, put_yaml
 from tests.admin.test_staff_api import DELIVERY_EN, call
 from tests.handoff.conftest import Desk
-from tests.handoff.test_console import browser, browser_installed
+from tests.handoff.test_console import browser, browser_installed, chromium
 
 try:
     from playwright.async_api import Browser, Page, expect
 except ImportError:  # browser_installed skips (or fails in CI) with the reason
     pass
 
-__all__ = ["browser", "browser_installed"]
+__all__ = ["browser", "browser_installed", "chromium"]
 
 
 @pytest_asyncio.fixture
@@ -143,3 +144,9 @@ async def test_an_agents_category_correction_appears_in_the_review_queue(
     await row.get_by_role("button", name="Accept").click()
     await expect(page.locator("#status")).to_contain_text("Accepted as a training example")
     await expect(page.locator("#corrections tr", has_text=number)).to_have_count(0)
+
+
+async def test_the_evaluation_page_draws_the_confusions_as_a_heat_map(page: Page) -> None:
+    await page.get_by_role("link", name="Evaluation").click()
+    await expect(page.locator("#intent-f1")).to_contain_text("delivery", timeout=60_000)
+    assert await page.locator("#confusion td.heat").count() >= 4

@@ -130,3 +130,32 @@ async def test_training_runs_in_the_background_and_the_new_model_parses(
         parsed = await resp.json()
     assert parsed["intent"]["name"] == "billing"
     assert (await call(desk, "GET", "/api/v1/admin/nlu/jobs/999"))[0] == 404
+
+
+async def test_an_earlier_model_version_is_put_back_in_use(sqlite_desk: Desk) -> None:
+    desk = sqlite_desk
+    status, listed = await call(desk, "GET", "/api/v1/admin/nlu/models")
+    assert status == 200 and len(listed["models"]) == 1
+    first = listed["models"][0]
+    assert first["in_use"] and first["version"] == listed["in_use"] and first["intents"]
+
+    status, activated = await call(
+        desk, "POST", f"/api/v1/admin/nlu/models/{first['version']}/activate"
+    )
+    assert status == 200 and activated["from"] == first["version"]
+    _, after = await call(desk, "GET", "/api/v1/admin/nlu/models")
+    assert after["in_use"] == activated["model"] != first["version"]
+    assert after["models"][0]["activated_from"] == first["version"]
+    missing = await call(desk, "POST", "/api/v1/admin/nlu/models/nope/activate")
+    assert missing[0] == 404
+
+
+async def test_the_model_in_use_is_scored_on_the_held_out_set(sqlite_desk: Desk) -> None:
+    status, body = await call(sqlite_desk, "GET", "/api/v1/admin/nlu/evaluation")
+    assert status == 200
+    assert (
+        body["model"] == (await call(sqlite_desk, "GET", "/api/v1/admin/nlu/models"))[1]["in_use"]
+    )
+    report = body["report"]
+    assert "delivery" in {m["name"] for m in report["intents"]}
+    assert 0.5 < report["macro_f1"] <= 1 and {"en", "ru"} <= set(report["languages"])

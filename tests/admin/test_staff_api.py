@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.store.staff import update_staff
 from tests.handoff.conftest import Desk
 
 DELIVERY_EN = "My parcel never arrived, the courier says it was delivered. Order 20261103558712"
@@ -104,3 +105,18 @@ async def test_every_admin_change_is_in_the_audit_log(sqlite_desk: Desk) -> None
     assert newest[1]["before"]["role"] == "agent" and newest[1]["after"]["role"] == "supervisor"
     _, only_staff = await call(desk, "GET", "/api/v1/admin/audit?action=staff.&subject=mia")
     assert [e["action"] for e in only_staff["entries"]] == ["staff.update", "staff.add"]
+
+
+async def test_an_agent_disabled_from_the_cli_gets_no_tickets_though_the_policy_lists_them(
+    sqlite_desk: Desk,
+) -> None:
+    desk = sqlite_desk
+    await desk.add_agents("una")
+    await desk.put_policy({"agents": [{"name": "una", "department": "logistics"}]})
+    await desk.presence("una", "online")
+    # As `users disable una` does it: the account only, presence left as it was.
+    await desk.live.database.write(
+        lambda conn: update_staff(conn, "una", desk.clock(), "cli", disabled=True)
+    )
+    result = await desk.complain(DELIVERY_EN)
+    assert (await desk.live.ticket(result["ticket"]["number"]))["assignee"] is None

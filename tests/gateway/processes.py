@@ -47,12 +47,13 @@ async def wait_healthy(
     proc: subprocess.Popen[bytes] | None = None,
     timeout: float = 120,
 ) -> None:
-    """Polls `url`/healthz until it answers 200; fails at once if `proc` has exited."""
+    """Polls `url`/readyz until it answers 200 (messages are then processed, not only
+    stored); fails at once if `proc` has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc is None or proc.poll() is None, "server exited during start-up"
         try:
-            async with http.get(f"{url}/healthz") as resp:
+            async with http.get(f"{url}/readyz") as resp:
                 if resp.status == 200:
                     return
         except aiohttp.ClientError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from datetime import datetime
 
 import pytest
 
@@ -254,3 +255,14 @@ async def test_only_staff_may_back_date_a_complaint(gateway: LiveGateway) -> Non
         f"{gateway.url}/api/v1/messages", json=body, headers=gateway.auth()
     ) as resp:
         assert resp.status == 202
+
+
+async def test_a_status_question_without_a_ticket_shows_this_months_number_form(
+    gateway: LiveGateway,
+) -> None:
+    result = await gateway.complain(
+        "What is the status of my ticket?", sender={"id": "no-tickets-yet"}
+    )
+    assert result["ticket"] is None
+    month = datetime.now(gateway.settings.zone).strftime("%Y%m")
+    assert f"TS-{month}-000123" in result["reply"]["text"]

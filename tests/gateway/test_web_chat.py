@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from tests.conftest import LiveGateway
+from channels.web_chat.guard import sign_identity
+from gateway.settings import load_settings
+from tests.conftest import LiveGateway, running_gateway
 
 
 async def _next(
@@ -100,3 +104,49 @@ async def test_every_message_of_a_conversation_with_an_open_ticket_joins_its_thr
     ticket = await gateway.ticket(number)
     assert [m["direction"] for m in ticket["messages"]] == ["in", "out", "in", "out"]
     assert ticket["messages"][2]["text"] == "thank you!"
+
+
+SECRET = "shared-with-the-company-site"
+
+
+async def _verified_ticket(live: LiveGateway, identity: dict[str, Any], text: str) -> Any:
+    async with live.http.ws_connect(f"{live.url}/ws/chat") as ws:
+        await ws.send_json({"type": "hello", "identity": identity})
+        await _next(ws, "session")
+        await ws.send_json({"type": "message", "text": text})
+        reply = await _next(ws, "reply")
+    return await live.ticket(reply["ticket"]["number"])
+
+
+async def test_a_signed_customer_id_is_one_customer_across_sessions_until_it_expires(
+    data_dir: Path,
+) -> None:
+    settings = load_settings(data_dir=data_dir, web_chat_identity_secret=SECRET)
+    expires = int(time.time()) + 600
+    identity = {"id": "cust-42", "expires": expires}
+    identity["signature"] = sign_identity(SECRET, "cust-42", expires)
+    async with running_gateway(settings) as live:
+        first = await _verified_ticket(live, identity, "The sofa arrived with a torn cushion")
+        second = await _verified_ticket(live, identity, "My refund for order 5512 never came")
+        assert first["number"] != second["number"]
+        assert first["customer"]["id"] == second["customer"]["id"]
+
+        refused = [
+            {**identity, "expires": expires + 60},  # the expiry is part of what is signed
+            {**identity, "id": "cust-43"},
+            {  # a signature captured earlier, replayed after its expiry
+                "id": "cust-42",
+                "expires": int(time.time()) - 1,
+                "signature": sign_identity(SECRET, "cust-42", int(time.time()) - 1),
+            },
+            {  # one that would never end
+                "id": "cust-42",
+                "expires": int(time.time()) + 400 * 86400,
+                "signature": sign_identity(SECRET, "cust-42", int(time.time()) + 400 * 86400),
+            },
+        ]
+        for bad in refused:
+            async with live.http.ws_connect(f"{live.url}/ws/chat") as ws:
+                await ws.send_json({"type": "hello", "identity": bad})
+                error = await _next(ws, "error")
+                assert error["error"]["code"] == "identity_refused", bad

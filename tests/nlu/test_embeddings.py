@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import nlu.embedding
 import nlu.model
 from nlu.embedding import MAX_EMBED_CHARS, embedding_text, get_encoder
 from nlu.model import NluModel
@@ -76,3 +78,15 @@ def test_encoder_tokenises_with_native_sentencepiece() -> None:
 
 def test_translit_russian_is_embedded_as_cyrillic() -> None:
     assert embedding_text("zakaz ne prishel uzhe nedelyu") == "заказ не пришел уже неделю"
+
+
+def test_recent_single_messages_are_embedded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = get_encoder()
+    assert encoder is not None
+    monkeypatch.setattr(nlu.embedding, "RECENT_TEXTS", 2)
+    first = encoder.encode_one("转人工 please")
+    assert np.allclose(first, encoder.encode(["转人工 please"])[0])
+    assert encoder.encode_one("转人工 please") is first  # remembered
+    encoder.encode_one("second text")
+    encoder.encode_one("third text")  # pushes the first one out
+    assert encoder.encode_one("转人工 please") is not first

@@ -28,6 +28,7 @@
       noAgent: "No agent is online right now. We will answer by email: where can we write to you?",
       email: "Your email", emailSend: "Send my email", emailSaved: "Thank you, we will write to {email}.",
       myEmail: "My email address: {email}", survey: "Your rating",
+      attach: "Attach an image or PDF", uploading: "Uploading…", failed: "Not sent", tooBig: "{name} is too large (at most {mb} MB).", uploadFailed: "{name} could not be sent: only images and PDF files.",
     },
     ru: {
       open: "Написать нам", close: "Закрыть чат", title: "Служба поддержки",
@@ -40,6 +41,7 @@
       noAgent: "Сейчас нет операторов в сети. Мы ответим по почте: куда вам написать?",
       email: "Ваш email", emailSend: "Отправить email", emailSaved: "Спасибо, мы напишем на {email}.",
       myEmail: "Мой адрес почты: {email}", survey: "Ваша оценка",
+      attach: "Приложить изображение или PDF", uploading: "Загрузка…", failed: "Не отправлено", tooBig: "{name} слишком большой (не более {mb} МБ).", uploadFailed: "{name} не отправлен: только изображения и PDF.",
     },
     "zh-Hans": {
       open: "联系我们", close: "关闭聊天", title: "客户服务",
@@ -52,6 +54,7 @@
       noAgent: "目前没有客服在线。我们将通过邮件回复：请留下您的邮箱。",
       email: "您的邮箱", emailSend: "提交邮箱", emailSaved: "谢谢，我们会发邮件到 {email}。",
       myEmail: "我的邮箱：{email}", survey: "您的评分",
+      attach: "添加图片或 PDF", uploading: "上传中…", failed: "未发送", tooBig: "{name} 太大（最多 {mb} MB）。", uploadFailed: "{name} 无法发送：仅支持图片和 PDF。",
     },
     "zh-Hant": {
       open: "聯絡我們", close: "關閉聊天", title: "客戶服務",
@@ -64,6 +67,7 @@
       noAgent: "目前沒有客服在線。我們將以電子郵件回覆：請留下您的信箱。",
       email: "您的電子郵件", emailSend: "送出信箱", emailSaved: "謝謝，我們會寄信到 {email}。",
       myEmail: "我的電子郵件：{email}", survey: "您的評分",
+      attach: "附加圖片或 PDF", uploading: "上傳中…", failed: "未傳送", tooBig: "{name} 太大（最多 {mb} MB）。", uploadFailed: "{name} 無法傳送：僅支援圖片和 PDF。",
     },
   };
 
@@ -89,6 +93,8 @@
     }
   };
   let state = { session: null, log: [], seen: [], ticket: null, agent: null, email: null, ...load() };
+  // A file is not kept in storage: one whose upload a reload interrupted is marked unsent.
+  for (const m of state.log) if (m.state === "uploading") m.state = "failed";
   const save = () => {
     state.log = state.log.filter((m, i, all) => m.state === "sending" || i >= all.length - KEEP);
     state.seen = state.seen.slice(-KEEP * 2);
@@ -143,6 +149,8 @@ header button{background:none;border:0;color:#fff;font-size:22px;line-height:1;c
 .typing{font-size:12px;color:#475569;padding:0 14px 4px;min-height:1em}
 form{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e8f0;background:#fff}
 textarea,input{flex:1;resize:none;border:1px solid #cbd5e1;border-radius:8px;padding:8px;min-height:42px;max-height:120px;color:#111;background:#fff}
+form .attach{background:#fff;color:#1d4ed8;border:1px solid #cbd5e1;padding:0 10px;font-size:18px}
+.file{display:block;font-weight:600}
 form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#fff;font-weight:600;cursor:pointer}
 @media (max-width:600px){.panel{inset:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}}
 `);
@@ -176,7 +184,12 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     "aria-label": T("placeholder"), placeholder: T("placeholder"),
   });
   const send = el("button", { type: "submit", "data-cgw": "send" }, T("send"));
-  form.append(input, send);
+  const attach = el("button", { type: "button", class: "attach", "data-cgw": "attach", "aria-label": T("attach"), title: T("attach") }, "📎");
+  const picker = el("input", {
+    type: "file", hidden: "", multiple: "", "data-cgw": "file",
+    accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf",
+  });
+  form.append(attach, picker, input, send);
   const emailForm = el("form", { "data-cgw": "email-form", hidden: "" });
   const emailInput = el("input", {
     type: "email", required: "", autocomplete: "email", "data-cgw": "email", "aria-label": T("email"), placeholder: T("email"),
@@ -195,6 +208,7 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
   function messageNode(m) {
     const node = el("div", { class: "msg", "data-cgw": "message", "data-author": m.author, "data-id": m.id });
     if (m.author === "agent") node.append(el("span", { class: "who", "data-cgw": "agent-name" }, m.name || T("agent")));
+    if (m.file) node.append(el("span", { class: "file", "data-cgw": "file-name" }, "📎 " + m.file));
     node.append(el("span", { class: "text" }, m.text));
     if (m.author === "customer") {
       node.append(el("span", { class: "meta", "data-cgw": "state" }));
@@ -259,11 +273,7 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     setStatus(attempts > 2 ? "refused" : "connecting");
     const ws = new WebSocket(socketUrl);
     socket = ws;
-    ws.onopen = () => {
-      const hello = { type: "hello", session: state.session || undefined, name: opt.name, email: state.email || opt.email, order: opt.order };
-      if (opt.customerId) hello.identity = { id: opt.customerId, expires: Number(opt.customerExpires), signature: opt.customerSignature };
-      ws.send(JSON.stringify(hello));
-    };
+    ws.onopen = () => ws.send(hello());
     ws.onmessage = (event) => {
       if (socket !== ws) return;
       lastFrame = Date.now();
@@ -283,6 +293,12 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
       retryTimer = setTimeout(connect, delay);
     };
   }
+  // Pre-chat fields come from the script tag's attributes; the identity is signed by the site.
+  function hello() {
+    const frame = { type: "hello", session: state.session || undefined, name: opt.name, email: state.email || opt.email, order: opt.order };
+    if (opt.customerId) frame.identity = { id: opt.customerId, expires: Number(opt.customerExpires), signature: opt.customerSignature };
+    return JSON.stringify(frame);
+  }
   function reconnectNow() {
     attempts = 0;
     if (socket) {
@@ -300,12 +316,17 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
       flush.timer = setTimeout(flush, wait);
       return;
     }
-    for (const m of pending()) socket.send(JSON.stringify({ type: "message", text: m.text, id: m.id }));
+    for (const m of pending()) {
+      socket.send(JSON.stringify({ type: "message", text: m.text, id: m.id, attachments: m.attachments }));
+    }
   }
 
   function onFrame(f) {
     if (f.type === "session") {
       state.session = f.session;
+      state.agentsOnline = f.agents_online;
+      state.maxBytes = f.attachment_max_bytes;
+      for (const resolve of waiting.splice(0)) resolve();
       attempts = 0;
       save();
       setStatus("online");
@@ -323,8 +344,6 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
       typing.textContent = T("typing", { name: f.author || T("agent") });
       clearTimeout(onFrame.typingTimer);
       onFrame.typingTimer = setTimeout(() => (typing.textContent = ""), 6000);
-    } else if (f.type === "notice" && f.code === "no_agent_online") {
-      askEmail();
     } else if (f.type === "error") {
       const e = f.error || {};
       if (e.code === "rate_limited") {
@@ -348,6 +367,8 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     }
     if (f.ticket && f.ticket.number) state.ticket = f.ticket.number;
     typing.textContent = "";
+    // A complaint taken while nobody is online is answered by mail: ask where to.
+    if (f.kind === "acknowledgement" && state.agentsOnline === false && !opt.email) askEmail();
     add({
       id: "r" + f.id, author: agent ? "agent" : "bot", name: agent ? f.author : undefined,
       text: String(f.text || ""), choices: Array.isArray(f.choices) ? f.choices : [],
@@ -366,6 +387,40 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     flush();
     if (!socket) reconnectNow();
   }
+  // Files go up over HTTP first (the socket carries JSON only); the message then names them
+  // and waits in the queue like any other.
+  const waiting = [];
+  const sessionReady = () => (state.session ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve)));
+  async function upload(file) {
+    if (state.maxBytes && file.size > state.maxBytes) {
+      return showNotice(T("tooBig", { name: file.name, mb: Math.floor(state.maxBytes / 1048576) }), 8);
+    }
+    const m = { id: newId(), author: "customer", text: "", file: file.name, state: "uploading" };
+    add(m);
+    connect();
+    try {
+      await sessionReady();
+      const response = await fetch(origin + "/chat/attachments", {
+        method: "POST", body: file,
+        headers: { "Content-Type": file.type || "application/octet-stream", "X-Chat-Session": state.session, "X-Filename": encodeURIComponent(file.name) },
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const stored = await response.json();
+      m.attachments = [{ sha256: stored.sha256, filename: stored.filename }];
+      m.state = "sending";
+    } catch {
+      m.state = "failed";
+      showNotice(T("uploadFailed", { name: file.name }), 8);
+    }
+    save();
+    update(m);
+    flush();
+  }
+  attach.addEventListener("click", () => picker.click());
+  picker.addEventListener("change", () => {
+    for (const file of picker.files) upload(file);
+    picker.value = "";
+  });
   function answer(m, value) {
     if (m.answered) return;
     m.answered = value;
@@ -398,6 +453,7 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     state.email = email;
     save();
     emailForm.hidden = true;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(hello()); // later messages carry it
     showNotice(T("emailSaved", { email }), 8);
     submit(T("myEmail", { email }));
   });
@@ -421,14 +477,16 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     if (event.key === "Escape" && !pageMode) setOpen(false);
   });
 
-  // The network and the tab tell us when a socket may be dead: start afresh at once.
-  addEventListener("online", reconnectNow);
+  // The network and the tab tell us when a socket may be dead: start afresh at once (only
+  // for a visitor who chats: one who never opened the widget needs no socket).
+  const chatting = () => Boolean(state.session || state.open || pending().length);
+  addEventListener("online", () => chatting() && reconnectNow());
   addEventListener("offline", () => {
     if (socket) socket.close();
     setStatus("offline");
   });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState !== "visible") return;
+    if (document.visibilityState !== "visible" || !chatting()) return;
     if (!socket) return reconnectNow();
     const asked = Date.now();
     if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');

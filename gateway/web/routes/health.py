@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 
 from gateway.store import messages as message_store
 from gateway.web.errors import error_response
-from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, REDIS
+from gateway.web.keys import CLOCK, DATABASE, METRICS, NLU, PIPELINE, PROCESSES, REDIS
 from gateway.web.responses import json_response
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """200 once complaints are also answered: a trained NLU model is stored (the first start
-    trains one from the shipped data, about a minute; intake is open meanwhile)."""
+    """200 once complaints are also answered: the pipeline's NLU model is loaded (the first
+    start trains one from the shipped data, a minute or more; intake is open meanwhile)."""
     version = await asyncio.to_thread(request.app[NLU].store.latest)
-    if version is None:
+    processes = request.app.get(PROCESSES)
+    if processes is not None:
+        ready = processes.ready  # this process's pipeline workers loaded their model
+    elif request.app[PIPELINE].dispatch is None:
+        ready = bool(request.app[NLU].model_version)  # the pipeline runs in this process
+    else:
+        ready = version is not None  # role web: the workers run elsewhere
+    if not ready or version is None:
         return error_response(
-            503, "nlu_loading", "the first NLU model is being trained; messages are stored"
+            503, "nlu_loading", "the NLU model is loading or being trained; messages are stored"
         )
     return json_response({"status": "ready", "nlu_model": version})
 

@@ -10,7 +10,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handoff.web.admin import corrections, nlu_routes, staff_routes, template_routes
+from handoff.web.admin import (
+    corrections,
+    model_routes,
+    nlu_routes,
+    staff_routes,
+    template_routes,
+)
 from handoff.web.console import _SECURITY_HEADERS
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,6 +57,7 @@ ROUTE_TABLES = (
     staff_routes.routes,
     template_routes.routes,
     nlu_routes.routes,
+    model_routes.routes,
     corrections.routes,
 )
 

@@ -23,7 +23,6 @@ from gateway.db.schema import nlu_jobs
 from handoff.web.admin.nlu_data import ExampleFiles
 from nlu import NluService
 from nlu.store import ModelStore
-from nlu.trainer import train
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +87,8 @@ async def run_job(
                 progress[0] = max(progress[0], share)
 
     def work() -> str:
+        from nlu.trainer import train  # scikit-learn: seconds to import, only when training
+
         model = train(ExampleFiles(data_dir).training_data(), progress=heard)
         ModelStore(data_dir / "models").save(model)
         nlu.reload()

@@ -35,7 +35,8 @@ class Expected:
 
 
 def load() -> list[Expected]:
-    """Every mail of the corpus with its expectations, in file-name order."""
+    """Every mail of the corpus with its expectations, in the manifest's order (a duplicate
+    comes after the mail it repeats)."""
     manifest = tomllib.loads((CORPUS / "manifest.toml").read_text("utf-8"))
     files = sorted(p.name for p in CORPUS.glob("*.eml"))
     missing = set(files) ^ set(manifest)
@@ -45,7 +46,7 @@ def load() -> list[Expected]:
             file=name,
             **{**manifest[name], "attachments": tuple(manifest[name].get("attachments", ()))},
         )
-        for name in files
+        for name in manifest
     ]
 
 

@@ -4,11 +4,13 @@ without script, and the customer's new words without the quoted mail and signatu
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
 from channels.email.mime import parse_mail
 from channels.email.quoting import new_text
+from gateway.blobs import relink_inline_images, store_attachment
 
 from .conftest import mail
 
@@ -125,3 +127,21 @@ def test_quoted_reply_and_signature_are_stripped_from_the_nlu_text(
     body: str, expected: str
 ) -> None:
     assert new_text(body) == expected
+
+
+def test_inline_images_are_shown_and_other_cid_links_dropped(tmp_path: Path) -> None:
+    png, svg = b"\x89PNG\r\n\x1a\n-pixels", b"<svg onload='alert(1)'/>"
+    png_sha, svg_sha = store_attachment(tmp_path, png), store_attachment(tmp_path, svg)
+    attachments = [
+        {"content_id": "a@x", "content_type": "image/png", "sha256": png_sha},
+        {"content_id": "b@x", "content_type": "image/svg+xml", "sha256": svg_sha},
+    ]
+    html = '<img src="cid:a@x"><img src="cid:b@x"><img src="cid:missing@x">'
+    shown = relink_inline_images(html, attachments, tmp_path)
+    assert shown.count('src=""') == 2  # the SVG (it can carry script) and the unknown one
+    assert f'src="data:image/png;base64,{base64.b64encode(png).decode()}"' in shown
+
+
+def test_nh3_keeps_cid_links_for_the_ticket_view() -> None:
+    parsed = parse_mail(mail("see photo", html='<p>see photo</p><img src="cid:p1@x" alt="p">'))
+    assert parsed.html is not None and 'src="cid:p1@x"' in parsed.html

@@ -97,6 +97,7 @@ async def stage(module_data: Path) -> AsyncIterator[Stage]:
     settings = load_settings(
         data_dir=module_data,
         web_chat_origins=[site_url],
+        web_chat_attachment_max_bytes=64 * 1024,
         monitor_interval_seconds=3600,
     )
     clock = MovableClock(datetime.now(UTC))
@@ -206,6 +207,32 @@ async def test_a_reload_restores_the_chat_and_an_agent_reply_arrives_live_with_h
     await page.reload()
     await expect(messages(page, "agent")).to_have_count(1)
     await page.context.close()
+
+
+async def test_replies_written_while_the_page_was_closed_arrive_once_in_order(
+    stage: Stage,
+) -> None:
+    page = await stage.open_site()
+    context = page.context
+    number = (await complain_in_widget(page)).split()[-1]
+    await page.close()  # the customer leaves; the browser keeps the session
+    for text in ("First: we have called the courier.", "Second: a new parcel leaves today."):
+        async with stage.live.http.post(
+            f"{stage.live.url}/api/v1/tickets/{number}/replies",
+            json={"text": text},
+            headers=stage.live.auth("agent"),
+        ) as resp:
+            assert resp.status == 201, await resp.text()
+    page = await context.new_page()
+    await page.goto(f"{stage.site}/")
+    agent = messages(page, "agent")
+    await expect(agent).to_have_count(2)
+    await expect(agent.nth(0)).to_contain_text("First")
+    await expect(agent.nth(1)).to_contain_text("Second")
+    await page.reload()
+    await expect(page.locator('[data-cgw="status"]')).to_have_attribute("data-state", "online")
+    await expect(messages(page, "agent")).to_have_count(2)
+    await context.close()
 
 
 async def test_the_survey_is_answered_by_a_tap(stage: Stage) -> None:
@@ -324,3 +351,122 @@ async def test_the_full_page_chat_on_a_phone(stage: Stage) -> None:
     await page.locator('[data-cgw="send"]').tap()
     await expect(messages(page, "bot")).to_contain_text("Мы получили")
     await ctx.close()
+
+
+async def test_with_nobody_online_it_asks_for_an_email_and_shows_an_agent_typing(
+    stage: Stage,
+) -> None:
+    ctx = await stage.browser.new_context()
+    page = await ctx.new_page()
+    await page.goto(f"{stage.site}/?name=Li+Wei&order=20261103558712")  # pre-chat fields
+    number = (await complain_in_widget(page)).split()[-1]
+    await expect(page.locator('[data-cgw="notice"]')).to_contain_text("No agent is online")
+    await page.locator('[data-cgw="email"]').fill("li.wei@example.test")
+    await page.locator('[data-cgw="email"]').press("Enter")
+    await expect(page.locator('[data-cgw="email-form"]')).to_be_hidden()
+    await expect(messages(page, "customer").nth(1)).to_have_attribute("data-state", "sent")
+    ticket = await stage.live.ticket(number)
+    assert ticket["customer"]["name"] == "Li Wei"
+    assert "li.wei@example.test" in (await ticket_texts(stage.live, number))[1]
+
+    async with stage.live.http.post(
+        f"{stage.live.url}/api/v1/tickets/{number}/typing", headers=stage.live.auth("agent")
+    ) as resp:
+        assert resp.status == 202 and (await resp.json())["shown"] == 1
+    await expect(page.locator('[data-cgw="typing"]')).to_have_text("test-agent is typing…")
+    async with stage.live.http.post(
+        f"{stage.live.url}/api/v1/tickets/NOPE-1/typing", headers=stage.live.auth("agent")
+    ) as resp:
+        assert resp.status == 404
+    await ctx.close()
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+async def test_a_photo_is_attached_stored_once_and_listed_on_the_ticket(stage: Stage) -> None:
+    page = await stage.open_site()
+    number = (await complain_in_widget(page)).split()[-1]
+    files = page.locator('[data-cgw="file"]')
+    photo_file = {"name": "broken box.png", "mimeType": "image/png", "buffer": PNG}
+    await files.set_input_files([photo_file])
+    photo = messages(page, "customer").nth(1)
+    await expect(photo.locator('[data-cgw="file-name"]')).to_have_text("📎 broken box.png")
+    await expect(photo).to_have_attribute("data-state", "sent")
+    # A page that calls itself a PNG is refused: the type comes from the bytes.
+    fake = b"<html><script>alert(1)</script></html>"
+    await files.set_input_files([{"name": "fake.png", "mimeType": "image/png", "buffer": fake}])
+    await expect(messages(page, "customer").nth(2)).to_have_attribute("data-state", "failed")
+    await expect(page.locator('[data-cgw="notice"]')).to_contain_text("fake.png")
+
+    attached = [m for m in (await stage.live.ticket(number))["messages"] if m.get("attachments")]
+    assert len(attached) == 1
+    [meta] = attached[0]["attachments"]
+    assert meta["content_type"] == "image/png" and meta["filename"] == "broken box.png"
+    assert meta["size"] == len(PNG) and len(meta["sha256"]) == 64
+    await page.context.close()
+
+
+async def test_an_upload_over_the_limit_or_without_a_session_is_refused(stage: Stage) -> None:
+    url = f"{stage.live.url}/chat/attachments"
+    session = {"X-Chat-Session": "s" * 43, "Origin": stage.site}
+    too_big = PNG + b"\x00" * stage.live.settings.web_chat_attachment_max_bytes
+    for headers, body, status in (
+        (session, too_big, 413),
+        ({"Origin": stage.site}, PNG, 401),
+        ({**session, "Origin": stage.stranger}, PNG, 403),
+        (session, PNG, 201),
+    ):
+        async with stage.live.http.post(url, data=body, headers=headers) as resp:
+            assert resp.status == status, await resp.text()
+    async with stage.live.http.ws_connect(f"{stage.live.url}/ws/chat") as ws:
+        await ws.send_json({"type": "message", "text": "", "attachments": [{"sha256": "0" * 64}]})
+        assert (await _frame(ws, "error"))["error"]["code"] == "invalid_attachment"
+
+
+async def _frame(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, Any]:
+    while True:
+        frame = await ws.receive_json(timeout=10)
+        if frame["type"] == kind:
+            return dict(frame)
+
+
+async def test_the_chat_works_by_keyboard_and_announces_new_messages(stage: Stage) -> None:
+    page = await stage.open_site()
+    launcher = page.locator('[data-cgw="launcher"]')
+    await launcher.focus()
+    await page.keyboard.press("Enter")
+    box = page.locator('[data-cgw="input"]')
+    await expect(box).to_be_focused()
+    await page.keyboard.type(COMPLAINT)
+    await page.keyboard.press("Enter")
+    await expect(messages(page, "bot")).to_have_count(1)
+    log = page.locator('[data-cgw="log"]')
+    await expect(log).to_have_attribute("aria-live", "polite")
+    await expect(log).to_have_attribute("role", "log")
+    await expect(box).to_have_attribute("aria-label", "Describe your problem…")
+    await page.keyboard.press("Escape")
+    await expect(page.locator('[data-cgw="panel"]')).to_be_hidden()
+    await expect(launcher).to_be_focused()
+    await page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "launcher_text"),
+    [
+        ("zh-CN", "联系我们"),
+        ("zh-TW", "聯絡我們"),
+        ("ru-RU", "Написать нам"),
+        ("de-DE", "Chat with us"),
+    ],
+)
+async def test_the_widget_speaks_the_browser_language(
+    stage: Stage, locale: str, launcher_text: str
+) -> None:
+    page = await stage.open_site(locale=locale)
+    await expect(page.locator('[data-cgw="launcher"]')).to_have_text(launcher_text)
+    await page.context.close()

@@ -5,11 +5,13 @@ import { templatesView } from "./templates.js";
 import { policyView } from "./policy.js";
 import { auditView } from "./audit.js";
 import { intentsView } from "./intents.js";
+import { evaluationView } from "./evaluation.js";
 
 const VIEWS = {
   staff: staffView,
   templates: templatesView,
   intents: intentsView,
+  evaluation: evaluationView,
   policy: policyView,
   audit: auditView,
 };

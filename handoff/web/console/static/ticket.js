@@ -63,7 +63,20 @@ export function showTicket(ticket) {
   renderThread(ticket.messages || [], ticket.events || []);
   renderLedger(ticket.events || []);
   renderEarlier(customer.earlier_tickets || []);
+  watchDelivery(ticket);
   emit("ticket-shown", ticket);
+}
+
+let deliveryTimer = null;
+
+/** While a reply is queued or sending, look again shortly: the badge follows the outbox. */
+function watchDelivery(ticket) {
+  clearTimeout(deliveryTimer);
+  const moving = (ticket.messages || []).some((m) => ["pending", "sending"].includes(m.delivery));
+  if (!moving) return;
+  deliveryTimer = setTimeout(() => {
+    if (state.current && state.current.number === ticket.number) openTicket(ticket.number);
+  }, 1500);
 }
 
 function fillMeta(list, rows) {

@@ -1,0 +1,75 @@
+"""What the customer may know of the staff side: is anyone online, and is an agent typing.
+
+Neither is stored: a typing signal is pushed to the customer's open sockets and forgotten,
+and a customer who is not connected at that moment simply never sees it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from aiohttp import web
+from sqlalchemy.engine import Connection
+
+from gateway.db.engine import Database
+from gateway.db.schema import agent_presence, conversations, tickets
+from gateway.web.errors import ApiError
+from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.responses import json_response
+
+from .sessions import ChatSessions
+
+CHANNEL = "web_chat"
+
+
+def agents_online(conn: Connection) -> bool:
+    return (
+        conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(agent_presence)
+            .where(agent_presence.c.status == "online")
+        )
+        or 0
+    ) > 0
+
+
+def _chat_of(conn: Connection, number: str) -> tuple[bool, str | None]:
+    """Whether the ticket exists, and its web chat conversation key if it came by chat."""
+    row = conn.execute(
+        sa.select(conversations.c.channel, conversations.c.conversation_key)
+        .select_from(tickets.join(conversations, tickets.c.conversation_id == conversations.c.id))
+        .where(tickets.c.number == number)
+    ).first()
+    if row is None:
+        return False, None
+    return True, row.conversation_key if row.channel == CHANNEL else None
+
+
+class TypingSignal:
+    """`POST /api/v1/tickets/{number}/typing` (staff): "the agent is typing" to the customer."""
+
+    def __init__(self, database: Database, sessions: ChatSessions) -> None:
+        self._db = database
+        self._sessions = sessions
+
+    def routes(self) -> web.RouteTableDef:
+        @requires_role("agent", "supervisor")
+        async def typing(request: web.Request) -> web.Response:
+            return await self.typing(request)  # the role mark needs a function, not a method
+
+        routes = web.RouteTableDef()
+        routes.post("/api/v1/tickets/{number}/typing")(typing)
+        return routes
+
+    async def typing(self, request: web.Request) -> web.Response:
+        found, key = await self._db.read(_chat_of, request.match_info["number"])
+        if not found:
+            raise ApiError(404, "not_found", "no such ticket")
+        shown = 0
+        frame = {"type": "typing", "author": request[STAFF].name}
+        for ws in self._sessions.open_sockets(key) if key else ():
+            try:
+                await ws.send_json(frame)
+                shown += 1
+            except (ConnectionError, RuntimeError):
+                continue
+        return json_response({"shown": shown}, status=202)
