@@ -45,6 +45,11 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.messages_parked = Counter(
+            "gateway_messages_parked",
+            "Inbound messages parked after failing the pipeline too often.",
+            registry=self.registry,
+        )
         self.processed = Counter(
             "gateway_pipeline_processed",
             "Messages through the pipeline (ticket and reply queued), by this process's workers.",

@@ -19,8 +19,10 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection
 
 from gateway.accepts import GroupCommit
+from gateway.bounds import clean_inbound
 from gateway.clock import Clock
 from gateway.db.engine import Database
+from gateway.db.lock_order import lock_batch
 from gateway.handling import MessageHandler
 from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
@@ -50,10 +52,12 @@ class IntakePipeline:
         metrics: Metrics,
         clock: Clock,
         dispatch: Dispatch | None = None,
+        max_attempts: int = 5,
     ) -> None:
         self._db = database
         self._commit = GroupCommit(database, clock)
         self.dispatch = dispatch
+        self._max_attempts = max_attempts
         self._parser = parser
         self._handler = handler
         self._metrics = metrics
@@ -68,6 +72,7 @@ class IntakePipeline:
 
     async def accept(self, message: InboundMessage) -> tuple[int, bool]:
         """Stores the message durably; returns its id and whether it was new."""
+        message = clean_inbound(message, self._clock())  # the one place all input passes
         message_id, created = await self._commit.store(message)
         self._metrics.intake.labels(message.channel, "stored" if created else "duplicate").inc()
         if created:
@@ -99,7 +104,7 @@ class IntakePipeline:
             while True:
                 if message_id not in self._inflight:
                     row = await self._db.read(message_store.load_message, message_id)
-                    if row is None or row.stage == message_store.STAGE_DONE:
+                    if row is None or row.stage in message_store.SETTLED:
                         return row is not None
                     if self.dispatch is None:
                         self._enqueue(message_id)
@@ -209,16 +214,46 @@ class IntakePipeline:
                 try:
                     (outcome,) = await self._db.write(self._apply_all, [job], self._clock())
                     outcomes.append(outcome)
-                except Exception:
+                except Exception as exc:
                     self._metrics.errors.labels("pipeline").inc()
-                    log.exception("message %s failed; the sweep will retry it", job[0])
+                    log.exception("message %s failed", job[0])
+                    await self._count_failure(job[0], exc)
                     outcomes.append(None)
         for (message_id, _), outcome in zip(jobs, outcomes, strict=True):
             self._finish(message_id, outcome)
 
+    async def _count_failure(self, message_id: int, exc: Exception) -> None:
+        """One more failed attempt; at the limit the message is parked, so a message that
+        can never succeed stops costing a retry every sweep."""
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        try:
+            parked = await self._db.write(
+                message_store.record_failure, message_id, error, self._max_attempts
+            )
+        except Exception:
+            log.exception("could not count the failure of message %s", message_id)
+            return
+        if parked:
+            self._metrics.messages_parked.inc()
+            log.error(
+                "message %s parked after %d failed attempts: %s",
+                message_id,
+                self._max_attempts,
+                error,
+            )
+
+    async def retry(self, message_id: int, actor: str) -> bool:
+        """A person's retry of a parked message; False if it was not parked."""
+        if not await self._db.write(message_store.retry_parked, message_id, actor):
+            return False
+        if self.dispatch is None:
+            self._enqueue(message_id)  # otherwise a worker process claims it
+        return True
+
     def _apply_all(
         self, conn: Connection, jobs: list[tuple[int, dict[str, Any]]], now: datetime
     ) -> list[Outcome | None]:
+        lock_batch(conn, [message_id for message_id, _ in jobs])  # see gateway.db.lock_order
         return [self._handler.apply(conn, message_id, parsed, now) for message_id, parsed in jobs]
 
     async def _texts(self, message_ids: list[int]) -> list[tuple[int, str, str | None]]:
@@ -233,7 +268,7 @@ class IntakePipeline:
         if missing:
             rows = await self._db.read(message_store.load_messages, missing)
             for row in rows:
-                if row.stage == message_store.STAGE_DONE:
+                if row.stage in message_store.SETTLED:
                     self._done(row.id)
                 else:
                     work.append((row.id, row.text, row.language_hint))

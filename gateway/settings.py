@@ -8,6 +8,7 @@ instead of failing on the first request.
 from __future__ import annotations
 
 import re
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,11 +76,25 @@ class Settings(BaseSettings):
     #: How long a worker's claim on a stored message lasts: a killed worker's messages are
     #: taken by another after this.
     pipeline_claim_seconds: float = Field(default=30.0, gt=0)
+    #: Failed pipeline attempts after which a message is parked until a person retries it.
+    pipeline_max_attempts: int = Field(default=5, ge=1, le=1000)
     #: The complaint-handling policy (departments, agents, calendar, SLA) as TOML; re-read
     #: when it changes. Unset: the defaults, or what an administrator stored via the API.
     policy_file: Path | None = None
     #: How often deadlines, queues, surveys and spike warnings are checked.
     monitor_interval_seconds: float = Field(default=30.0, gt=0)
+    #: Rate limits: hits allowed per window (0 turns one off), per client address for
+    #: intake, new chat sessions and failed sign-ins, per chat session for chat messages.
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    rate_limit_intake: int = Field(default=600, ge=0)
+    rate_limit_chat_messages: int = Field(default=60, ge=0)
+    rate_limit_chat_sessions: int = Field(default=60, ge=0)
+    rate_limit_sign_in: int = Field(default=20, ge=0)
+    #: Addresses or networks (CIDR) never limited by address: a trusted proxy, a load test.
+    rate_limit_exempt: list[str] = Field(default_factory=list)
+    #: Days after which the personal data of customers whose tickets are all closed is
+    #: erased by the monitor (numbers, categories, dates and figures stay); 0 keeps it.
+    retention_days: int = Field(default=0, ge=0, le=36_500)
     outbox_max_attempts: int = Field(default=12, ge=1)
     outbox_base_delay_seconds: float = Field(default=1.0, gt=0)
     outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
@@ -138,6 +153,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("rate_limit_exempt")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or CIDR network") from None
         return value
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ import channels.telegram
 import channels.web_chat
 import handoff
 from gateway.channels import ChannelContext, ChannelRegistry
+from gateway.data_rights_commands import add_data_rights_commands
 from gateway.settings import Settings
 from handoff.commands import add_handoff_commands
 from handoff.desk import TicketDesk
@@ -32,7 +33,7 @@ def ticket_desk(settings: Settings, templates: ReplyTemplates) -> TicketDesk:
 
 
 #: Sub-commands other packages add to `complaint-gateway` (`sales import`, `policy load`).
-CLI_COMMANDS = (add_handoff_commands,)
+CLI_COMMANDS = (add_handoff_commands, add_data_rights_commands)
 
 
 def setup_handoff(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) -> None:

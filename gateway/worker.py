@@ -59,7 +59,14 @@ class PipelineWorker:
         self.nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
         templates = ReplyTemplates(settings.data_dir / "templates")
         handler = MessageHandler(wiring.ticket_desk(settings, templates))
-        self.pipeline = IntakePipeline(self.database, self.nlu, handler, Metrics(), system_clock)
+        self.pipeline = IntakePipeline(
+            self.database,
+            self.nlu,
+            handler,
+            Metrics(),
+            system_clock,
+            max_attempts=settings.pipeline_max_attempts,
+        )
         self.lease = timedelta(seconds=settings.pipeline_claim_seconds)
         self.wakeup = asyncio.Event()
         self.stopping = False

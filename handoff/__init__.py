@@ -43,6 +43,8 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         context.metrics,
         email_enabled=bool(settings.email_smtp_url and settings.email_from),
         zone=settings.zone,
+        retention_days=settings.retention_days,
+        data_dir=settings.data_dir,
     )
     app[staff_console.HUB] = staff_console.ConsoleHub(context.database, zone=settings.zone)
     for table in (

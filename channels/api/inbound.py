@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -16,12 +17,15 @@ from pydantic import (
     model_validator,
 )
 
+from gateway.bounds import clean_value, is_sane_moment, unreadable_note
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 from gateway.store.staff import staff_for_token
-from gateway.web.body import query_float, read_json
+from gateway.web.body import query_float, read_json_value, validate
 from gateway.web.errors import ApiError
+from gateway.web.keys import RATE_LIMITER
 from gateway.web.middlewares import bearer_token
+from gateway.web.openapi import accepts
 from gateway.web.responses import json_response
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
@@ -66,6 +70,8 @@ class MessageIn(BaseModel):
     def _not_blank(self) -> MessageIn:
         if not self.text.strip():
             raise ValueError("text must not be blank")
+        if self.received_at is not None and not is_sane_moment(self.received_at, datetime.now(UTC)):
+            raise ValueError("received_at must lie between 2000-01-01 and tomorrow")
         return self
 
 
@@ -80,15 +86,21 @@ class ApiInput:
         routes.post("/api/v1/messages")(self.post_message)
         return routes
 
+    @accepts(MessageIn)
     async def post_message(self, request: web.Request) -> web.Response:
+        limiter = request.app[RATE_LIMITER]
+        await limiter.enforce(limiter.intake, request)
         wait = query_float(request, "wait", 0, 86_400)
-        body = await read_json(request, MessageIn, context=self._validation)
+        data, replaced = clean_value(await read_json_value(request, clean=False))
+        body = validate(MessageIn, data, context=self._validation)
         by_staff = await self._entered_by_staff(request)
         if body.received_at is not None and not by_staff:
             # Back-dating moves deadlines and figures: only staff entering a phone call or a
             # walk-in complaint after the fact may say when it was received.
             raise ApiError(401, "unauthorized", "received_at may only be set with a staff token")
         message = _to_inbound(body, verified=by_staff)
+        if replaced:  # kept, with a note, rather than refusing the customer's complaint
+            message = replace(message, notes=(*message.notes, unreadable_note(replaced)))
         message_id, _created = await self._intake.accept(message)
         if wait is None:
             return json_response({"id": message_id}, status=202)

@@ -74,6 +74,21 @@ class TelegramInbound:
             kinds = sorted(update.model_fields_set - {"update_id"}) or ["unknown"]
             log.info("telegram update %s (%s) acknowledged unread", update.update_id, kinds[0])
 
+    async def store_unreadable(self, update_id: int, reason: str) -> None:
+        """Keeps an update that will never parse or store (so Telegram may stop sending it)
+        as an empty, unanswered message whose note says why; staff see it in the audit."""
+        await self._intake.accept(
+            InboundMessage(
+                channel=CHANNEL.name,
+                external_id=str(update_id),
+                conversation_key="tg:unreadable",
+                sender=Sender(id="unknown"),
+                text="",
+                notes=(f"unreadable telegram update: {reason}"[:500],),
+                reply_suppressed=True,
+            )
+        )
+
     async def _on_message(self, message: Message, event_update: Update) -> None:
         await self._store_message(event_update.update_id, message, edited=False)
 
@@ -133,7 +148,10 @@ def to_inbound(
     if edited:
         notes.append(f"edited message {message.message_id}")
         if message.edit_date:
-            received_at = datetime.fromtimestamp(message.edit_date, received_at.tzinfo)
+            try:
+                received_at = datetime.fromtimestamp(message.edit_date, received_at.tzinfo)
+            except (OverflowError, OSError, ValueError):
+                notes.append(f"edit date {message.edit_date!r} is out of range")
     notes.extend(a.note for a in attachments if a.note)
     return InboundMessage(
         channel=CHANNEL.name,

@@ -15,15 +15,17 @@ site not in `GATEWAY_WEB_CHAT_ORIGINS` is refused with 403 before any frame.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from gateway import bounds
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
+from gateway.web.keys import RATE_LIMITER
+from gateway.web.rate_limit import RateLimited
 
 from . import CHANNEL
 from .guard import origin_allowed, verified_customer
@@ -69,6 +71,9 @@ class WebChatInput:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
         offered = request.query.get("session") or request.cookies.get(COOKIE)
         token = offered if is_session_token(offered) else None
+        limiter = request.app[RATE_LIMITER]
+        if token is None:  # a resumed session is not a new one
+            await limiter.enforce(limiter.chat_sessions, request)  # 429 before the upgrade
         # A new visitor's token is chosen now so the handshake can set the cookie; a
         # `hello` frame carrying an earlier token still wins.
         provisional = new_session_token()
@@ -85,8 +90,12 @@ class WebChatInput:
                     if frame.type == WSMsgType.BINARY:
                         await _error(ws, "unsupported_frame", "send JSON text frames")
                     continue
-                data = _decode(frame.data)
-                if data is None:
+                try:
+                    data = bounds.loads(frame.data)
+                except bounds.Refusal as exc:
+                    await _error(ws, exc.code, f"frame: {exc.message}")
+                    continue
+                if not isinstance(data, dict):
                     await _error(ws, "invalid_json", "a frame must be a JSON object with a type")
                     continue
                 kind = data.get("type")
@@ -99,6 +108,13 @@ class WebChatInput:
                 if kind in GREETINGS:
                     profile = await self._greet(ws, data)
                 elif kind == "message":
+                    try:
+                        await limiter.enforce(
+                            limiter.chat_messages, request, key=conversation_key(token)
+                        )
+                    except RateLimited as exc:
+                        await ws.send_json(exc.frame())
+                        continue
                     await self._message(ws, token, data, profile)
                 elif kind == "ping":
                     await ws.send_json({"type": "pong"})
@@ -161,14 +177,15 @@ class WebChatInput:
             return
         client_id = data.get("id")
         key = conversation_key(token)
+        # A long client id is hashed, never cut: two ids sharing a prefix stay two messages.
         external_id = (
-            f"{key[:24]}:{client_id}"
+            bounds.long_key(key[:24], str(client_id))
             if isinstance(client_id, str | int) and str(client_id).strip()
             else uuid.uuid4().hex
         )
         message = InboundMessage(
             channel=CHANNEL.name,
-            external_id=external_id[:255],
+            external_id=external_id,
             conversation_key=key,
             # A verified customer is one customer across sessions and devices.
             sender=Sender(
@@ -191,14 +208,6 @@ class WebChatInput:
         await ws.send_json(
             {"type": "received", "id": message_id, "client_id": client_id, "duplicate": not created}
         )
-
-
-def _decode(raw: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _profile(data: dict[str, Any]) -> dict[str, Any]:

@@ -141,8 +141,10 @@ messages = sa.Table(
     sa.Column("raw_ref", sa.String(500)),
     sa.Column("language_hint", sa.String(16)),
     sa.Column("metadata", sa.JSON, nullable=False),
-    # stored -> done; the pipeline resumes every message not yet done.
+    # stored -> done; the pipeline resumes every message not yet done, except those
+    # parked after too many failed attempts (a person retries them).
     sa.Column("stage", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     # A pipeline worker's claim on a stored message; expired, any worker may take it.
     sa.Column("claimed_until", UTCDateTime),
     sa.Column("language", sa.String(16)),

@@ -15,6 +15,10 @@ from gateway.messages import InboundMessage
 
 STAGE_STORED = "stored"
 STAGE_DONE = "done"
+#: Failed the pipeline too often: kept, shown to staff, left alone until a person retries.
+STAGE_PARKED = "parked"
+#: Stages the pipeline has nothing more to do for by itself.
+SETTLED = (STAGE_DONE, STAGE_PARKED)
 
 
 def store_inbound(conn: Connection, message: InboundMessage, now: datetime) -> tuple[int, bool]:
@@ -115,23 +119,69 @@ def done_among(conn: Connection, message_ids: list[int]) -> list[int]:
     rows = conn.execute(
         sa.select(messages.c.id, messages.c.stage).where(messages.c.id.in_(message_ids))
     )
-    pending = {int(r.id) for r in rows if r.stage != STAGE_DONE}
+    pending = {int(r.id) for r in rows if r.stage not in SETTLED}
     return [i for i in message_ids if i not in pending]
 
 
 def oldest_unprocessed(conn: Connection) -> datetime | None:
     """When the oldest message still waiting for the pipeline was stored."""
     return conn.scalar(
-        sa.select(sa.func.min(messages.c.stored_at)).where(messages.c.stage != STAGE_DONE)
+        sa.select(sa.func.min(messages.c.stored_at)).where(messages.c.stage.notin_(SETTLED))
     )
 
 
 def pending_message_ids(conn: Connection) -> list[int]:
     """Messages a crash or a restart left before the end of the pipeline, oldest first."""
     rows = conn.scalars(
-        sa.select(messages.c.id).where(messages.c.stage != STAGE_DONE).order_by(messages.c.id)
+        sa.select(messages.c.id).where(messages.c.stage.notin_(SETTLED)).order_by(messages.c.id)
     )
     return [int(r) for r in rows]
+
+
+def record_failure(conn: Connection, message_id: int, error: str, max_attempts: int) -> bool:
+    """Counts one failed pipeline attempt; parks the message, with the error as a note, once
+    it has failed `max_attempts` times. Returns whether it is now parked."""
+    row = conn.execute(
+        sa.select(messages.c.attempts, messages.c.notes, messages.c.stage)
+        .where(messages.c.id == message_id)
+        .with_for_update()
+    ).first()
+    if row is None or row.stage in SETTLED:
+        return False
+    attempts = int(row.attempts or 0) + 1
+    values: dict[str, Any] = {"attempts": attempts}
+    parked = attempts >= max_attempts
+    if parked:
+        values["stage"] = STAGE_PARKED
+        values["notes"] = [*_notes(row.notes), f"parked after {attempts} failed attempts: {error}"]
+    conn.execute(sa.update(messages).where(messages.c.id == message_id).values(**values))
+    return parked
+
+
+def retry_parked(conn: Connection, message_id: int, actor: str) -> bool:
+    """Puts a parked message back into the pipeline with a fresh count; False if it is not
+    parked."""
+    row = conn.execute(
+        sa.select(messages.c.notes).where(
+            messages.c.id == message_id, messages.c.stage == STAGE_PARKED
+        )
+    ).first()
+    if row is None:
+        return False
+    conn.execute(
+        sa.update(messages)
+        .where(messages.c.id == message_id)
+        .values(stage=STAGE_STORED, attempts=0, notes=[*_notes(row.notes), f"retried by {actor}"])
+    )
+    return True
+
+
+def count_parked(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.count()).where(messages.c.stage == STAGE_PARKED)) or 0)
+
+
+def _notes(value: Any) -> list[str]:
+    return [str(n) for n in value] if isinstance(value, list) else []
 
 
 def load_message(conn: Connection, message_id: int) -> sa.Row[Any] | None:
@@ -154,6 +204,7 @@ def list_for_audit(
             messages.c.conversation_key,
             messages.c.received_at,
             messages.c.stage,
+            messages.c.attempts,
             messages.c.language,
             messages.c.intent,
             messages.c.notes,

@@ -29,6 +29,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
 from gateway.store import messages as message_store
+from gateway.web import openapi
 from gateway.web.keys import (
     CLOCK,
     DATABASE,
@@ -39,11 +40,13 @@ from gateway.web.keys import (
     OUTBOX,
     PIPELINE,
     PROCESSES,
+    RATE_LIMITER,
     REDIS,
     SETTINGS,
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
-from gateway.web.routes import audit, health, parse, session
+from gateway.web.rate_limit import RateLimiter
+from gateway.web.routes import audit, data_rights, health, parse, session
 from gateway.workers import WorkerProcesses, WorkersElsewhere
 from nlu import NluService
 from nlu.replies import ReplyTemplates
@@ -66,6 +69,9 @@ def build_app(
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[error_middleware, auth_middleware],
+        # Bodies are inflated by `web.body.read_bytes`, within the size limit, and an
+        # unknown encoding is the contract's 415 instead of the parser's plain-text 400.
+        handler_args={"auto_decompress": False},
     )
     metrics = Metrics()
     database = Database(settings.effective_database_url)
@@ -77,7 +83,9 @@ def build_app(
     templates = ReplyTemplates(settings.data_dir / "templates")
     desk = wiring.ticket_desk(settings, templates)
     handler = MessageHandler(desk)
-    pipeline = IntakePipeline(database, nlu, handler, metrics, clock)
+    pipeline = IntakePipeline(
+        database, nlu, handler, metrics, clock, max_attempts=settings.pipeline_max_attempts
+    )
     bus.subscribe(outbox.on_queued, OutboxQueued)
     link = RedisLink(settings.redis_url) if worker_processes and settings.redis_url else None
     app[REDIS] = link
@@ -94,6 +102,7 @@ def build_app(
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
     app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
     app[EVENTS], app[EVENT_RELAY] = bus, relay
+    app[RATE_LIMITER] = RateLimiter(settings)
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_events)
@@ -117,6 +126,8 @@ def build_app(
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
     app.add_routes(session.routes)
+    app.add_routes(data_rights.routes)
+    app.add_routes(openapi.routes)  # last: it describes every route added before
     return app
 
 
@@ -125,6 +136,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade(app[DATABASE])
     yield
+    await app[RATE_LIMITER].close()
     await app[DATABASE].dispose()
 
 

@@ -12,6 +12,7 @@ from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
+from gateway.web.rate_limit import RateLimiter
 from gateway.workers import WorkerProcesses
 from nlu import NluService
 
@@ -26,4 +27,5 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 REDIS: web.AppKey[RedisLink | None] = web.AppKey("redis")
 EVENTS = web.AppKey("events", EventBus)
 EVENT_RELAY = web.AppKey("event_relay", EventRelay)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
 PROCESSES = web.AppKey("worker_processes", WorkerProcesses)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from gateway.store.sessions import session_for
 from gateway.store.staff import StaffMember, staff_for_token
 from gateway.web.errors import HTTP_CODES, ApiError, error_response
-from gateway.web.keys import CLOCK, DATABASE, METRICS
+from gateway.web.keys import CLOCK, DATABASE, METRICS, RATE_LIMITER
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        response = error_response(exc.status, exc.code, exc.message, exc.details)
+        response.headers.update(exc.headers)
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -75,6 +77,9 @@ async def authenticate(request: web.Request) -> StaffMember:
     if token is not None:
         member = await request.app[DATABASE].read(staff_for_token, token)
         if member is None:
+            # Failed sign-ins are counted, so tokens cannot be guessed at full speed.
+            limiter = request.app[RATE_LIMITER]
+            await limiter.enforce(limiter.sign_in, request)
             raise ApiError(401, "unauthorized", "unknown or disabled token")
         return member
     session_id = request.cookies.get(SESSION_COOKIE)

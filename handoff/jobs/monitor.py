@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from sqlalchemy.engine import Connection
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.metrics import Metrics
+from gateway.store import data_rights
+from gateway.web.routes.data_rights import delete_attachments
 from handoff.desk import TicketDesk
 from handoff.jobs import escalation
 from handoff.jobs.spike_monitor import check_spikes
@@ -60,7 +63,11 @@ class HandoffMonitor:
         *,
         email_enabled: bool,
         zone: ZoneInfo,
+        retention_days: int = 0,
+        data_dir: Path | None = None,
     ) -> None:
+        self._retention = timedelta(days=retention_days) if retention_days else None
+        self._data_dir = data_dir
         self._db = database
         self._desk = desk
         self._templates = templates
@@ -90,7 +97,20 @@ class HandoffMonitor:
             now = self._clock()
             figures = await self._db.read(period_stats, now - STATS_WINDOW, now, self._zone, now)
             self._figures.update(figures)
+        if self._retention is not None:
+            await self._apply_retention()
         return result
+
+    async def _apply_retention(self) -> None:
+        """Erases the personal data of customers whose tickets closed longer ago than the
+        retention period (their own transaction: the policy's steps never wait on it)."""
+        now = self._clock()
+        assert self._retention is not None
+        erased, unused = await self._db.write(data_rights.erase_expired, now - self._retention, now)
+        if self._data_dir is not None:
+            delete_attachments(self._data_dir, unused)
+        if erased:
+            log.info("retention: erased the personal data of %d customers", erased)
 
     def _pass(self, conn: Connection) -> MonitorPass:
         if conn.dialect.name == "postgresql" and not conn.scalar(

@@ -14,6 +14,7 @@ from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
 from gateway.web.responses import json_response
 from handoff.desk import TicketNotFound
 from handoff.keys import DESK
@@ -80,6 +81,7 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/tickets/{number}/status")
 @requires_role("agent", "supervisor")
+@accepts(StatusChange)
 async def change_status(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StatusChange)
@@ -95,6 +97,7 @@ async def change_status(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/tickets/{number}/replies")
 @requires_role("agent", "supervisor")
+@accepts(StaffReply)
 async def reply(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     body = await read_json(request, StaffReply)
@@ -115,6 +118,7 @@ async def reply(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/tickets/{number}/handler")
 @requires_role("agent", "supervisor")
+@accepts(Handler)
 async def set_handler(request: web.Request) -> web.Response:
     """`{"handled_by": "agent"}` takes the chat from the bot; `"bot"` gives it back."""
     number = request.match_info["number"]

@@ -23,6 +23,7 @@ from gateway.web.body import query_int, read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, authenticate, bearer_token, requires_role
+from gateway.web.openapi import accepts
 from gateway.web.responses import json_response
 from handoff.keys import DESK
 from handoff.policy import notify, routing
@@ -167,6 +168,7 @@ async def list_notifications(request: web.Request) -> web.Response:
 
 @routes.put("/api/v1/agents/me/presence")
 @requires_role("agent", "supervisor")
+@accepts(Presence)
 async def put_presence(request: web.Request) -> web.Response:
     """`{"status": "online" | "away" | "offline"}`; coming online hands out queued tickets."""
     body = await read_json(request, Presence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,10 @@ from handoff.policy.workload import backlog, holder_figures
 routes = web.RouteTableDef()
 
 DEFAULT_PERIOD = timedelta(days=30)
+MAX_PERIOD = timedelta(days=731)
+#: Periods outside these would overflow date arithmetic in any time zone.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 EXPORT_LIMIT = 100_000
 
 TICKET_COLUMNS = (
@@ -169,6 +173,9 @@ def _period(request: web.Request) -> tuple[datetime, datetime, ZoneInfo, datetim
     start = _moment(request, "from", zone) or end - DEFAULT_PERIOD
     if start >= end:
         raise ApiError(400, "invalid_query", "`from` must be before `to`")
+    if end - start > MAX_PERIOD:
+        # The figures are per day; a longer period is several requests.
+        raise ApiError(400, "invalid_query", f"a period may span at most {MAX_PERIOD.days} days")
     return start, end, zone, now
 
 
@@ -183,4 +190,6 @@ def _moment(request: web.Request, name: str, zone: ZoneInfo) -> datetime | None:
         raise ApiError(400, "invalid_query", f"`{name}` must be an ISO 8601 date or time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    if not EARLIEST <= moment <= LATEST:
+        raise ApiError(400, "invalid_query", f"`{name}` must lie between 2000 and 2100")
     return moment

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from gateway.web.body import read_json
 from gateway.web.keys import NLU
 from gateway.web.middlewares import requires_role
+from gateway.web.openapi import accepts
 from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
@@ -20,6 +21,7 @@ class ParseIn(BaseModel):
 
 
 @routes.post("/model/parse")
+@accepts(ParseIn)
 async def parse(request: web.Request) -> web.Response:
     body = await read_json(request, ParseIn)
     result = await request.app[NLU].parse(body.text)

@@ -17,8 +17,9 @@ from pydantic import BaseModel, StringConstraints
 from gateway.store import sessions
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError, error_response
-from gateway.web.keys import CLOCK, DATABASE
+from gateway.web.keys import CLOCK, DATABASE, RATE_LIMITER
 from gateway.web.middlewares import SESSION_COOKIE, authenticate
+from gateway.web.openapi import accepts
 from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
@@ -38,11 +39,15 @@ def _answer(session: sessions.Session) -> dict[str, str]:
 
 
 @routes.post("/api/v1/session")
+@accepts(Credentials)
 async def sign_in(request: web.Request) -> web.Response:
     """`{"name", "password"}` → 200 with the member and the CSRF token, and the cookie.
     A wrong name or password is 401 (the same for both); after
     `MAX_FAILED_SIGN_INS` wrong passwords in a row the account is locked: 429 with
     Retry-After, even for the right password, until the lockout ends."""
+    # Per address as well as per account: password hashing is costly, guessing is cheap.
+    limiter = request.app[RATE_LIMITER]
+    await limiter.enforce(limiter.sign_in, request)
     body = await read_json(request, Credentials)
     database, now = request.app[DATABASE], request.app[CLOCK]()
     stored = await database.read(sessions.password_hash_for, body.name)
