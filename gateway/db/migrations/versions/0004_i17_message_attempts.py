@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "i17_message_attempts"
-down_revision = "i15_console_sign_in"
+down_revision = "i12_leases"
 branch_labels = None
 depends_on = None
 
