@@ -89,18 +89,8 @@ def change_status(
     elif wanted == "new":
         values.update(assignee=None, assigned_at=None)  # back to the department's queue
     conn.execute(sa.update(tickets).where(tickets.c.id == ticket.id).values(**values))
-    ledger.record(
-        conn,
-        StatusChanged(
-            ticket_id=ticket.id,
-            number=ticket.number,
-            actor=actor,
-            at=now,
-            previous=ticket.status,
-            status=wanted,
-            reason=reason,
-            resolution_due=values.get("resolution_due"),
-        ),
+    record_status_change(
+        conn, ticket, wanted, actor, now, reason=reason, resolution_due=values.get("resolution_due")
     )
     if wanted in ("resolved", "closed"):
         # New messages start a new conversation turn with the bot (or answer the survey).
@@ -130,3 +120,29 @@ def load_ticket_by_id(conn: Connection, ticket_id: int) -> Any:
     return conn.execute(
         sa.select(tickets).where(tickets.c.id == ticket_id).with_for_update()
     ).first()
+
+
+def record_status_change(
+    conn: Connection,
+    ticket: Any,
+    status: str,
+    actor: str,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    resolution_due: datetime | None = None,
+) -> None:
+    """The ledger line (and event) for `ticket` moving from its current status to `status`."""
+    ledger.record(
+        conn,
+        StatusChanged(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            actor=actor,
+            at=now,
+            previous=ticket.status,
+            status=status,
+            reason=reason,
+            resolution_due=resolution_due,
+        ),
+    )

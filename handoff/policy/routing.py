@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import agent_presence, tickets
-from gateway.events import StatusChanged, TicketAssigned
+from gateway.events import TicketAssigned
 from gateway.store import ledger
+from handoff.policy.lifecycle import record_status_change
 from handoff.policy.notify import agent_audience, notify
 from handoff.policy.policy import Agent, Policy
 
@@ -134,17 +135,7 @@ def assign(
         ),
     )
     if status != ticket.status:
-        ledger.record(
-            conn,
-            StatusChanged(
-                ticket_id=ticket.id,
-                number=ticket.number,
-                actor=actor,
-                at=now,
-                previous=ticket.status,
-                status=status,
-            ),
-        )
+        record_status_change(conn, ticket, status, actor, now)
     notify(
         conn,
         agent_audience(agent),

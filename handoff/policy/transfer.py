@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import tickets
-from gateway.events import StatusChanged
 from gateway.store import ledger
 from handoff.policy import routing
+from handoff.policy.lifecycle import record_status_change
 from handoff.policy.notify import SUPERVISORS, notify
 from handoff.policy.policy import Policy
 
@@ -56,17 +56,7 @@ def transfer(
     if ticket.assignee is not None:
         ledger.append(conn, ticket.id, "unassigned", actor, {"from": ticket.assignee}, now)
     if status != ticket.status:
-        ledger.record(
-            conn,
-            StatusChanged(
-                ticket_id=ticket.id,
-                number=ticket.number,
-                actor=actor,
-                at=now,
-                previous=ticket.status,
-                status=status,
-            ),
-        )
+        record_status_change(conn, ticket, status, actor, now)
     chosen = routing.choose_agent(conn, policy, department, ticket.language, ticket.category)
     if chosen is not None:
         moved = conn.execute(sa.select(tickets).where(tickets.c.id == ticket.id)).one()

@@ -53,6 +53,8 @@ async def test_a_photo_with_a_caption_is_stored_with_its_hash_and_size_and_opens
         "size": len(JPEG),
         "sha256": digest,
         "note": None,
+        "content_id": None,  # only mail parts have one
+        "inline": False,
     }
     assert (data_dir / "attachments" / digest).read_bytes() == JPEG
     assert row.text == caption
