@@ -1,6 +1,7 @@
 """Replies a reconnecting widget may have missed: a frame written to a socket that was
 already dying counts as sent, yet never reached the page. The widget names the last reply
-it shows (`hello`'s `after`), and every later reply the outbox sent is sent again; the
+it shows (`hello`'s `after`), and every later reply the outbox sent (or is sending) is sent
+again; the
 widget drops any it already has by its id."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import outbox, tickets
 from gateway.messages import Choice, OutboundMessage
+from gateway.store.outbox import SENDING, SENT
 
 LIMIT = 200
 
@@ -21,7 +23,9 @@ def sent_after(conn: Connection, conversation_key: str, after: int) -> list[Outb
         .where(
             outbox.c.channel == "web_chat",
             outbox.c.conversation_key == conversation_key,
-            outbox.c.status == "sent",
+            # "sending" too: a reply claimed for the dying socket is not marked sent yet
+            # when the page reconnects, and the widget drops a repeat by its id.
+            outbox.c.status.in_((SENT, SENDING)),
             outbox.c.id > after,
         )
         .order_by(outbox.c.id)
