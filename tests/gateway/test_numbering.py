@@ -48,9 +48,9 @@ async def test_the_serial_restarts_when_the_business_month_rolls_over(database_u
 async def test_received_time_decides_the_ticket_month(gateway: LiveGateway) -> None:
     result = await gateway.complain(
         "The vacuum cleaner stopped working on the first day",
-        received_at="2026-12-31T16:30:00+00:00",  # 2027-01-01 00:30 in Shanghai
+        received_at="2026-10-31T16:30:00+00:00",  # 2026-11-01 00:30 in Shanghai
     )
-    assert result["ticket"]["number"].startswith("TS-202701-")
+    assert result["ticket"]["number"].startswith("TS-202611-")
 
 
 def _allocate(url: str, count: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
