@@ -21,13 +21,13 @@ from sqlalchemy.engine import Connection
 from gateway.channels import OutputChannel
 from gateway.clock import Clock
 from gateway.db.engine import Database
-from gateway.db.schema import tickets
 from gateway.events import OutboxQueued
 from gateway.messages import Choice, Delivery, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
 from gateway.store import ledger
 from gateway.store import outbox as rows
+from handoff.schema import tickets
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ import channels.api
 import channels.email
 import channels.telegram
 import channels.web_chat
-import handoff
+import handoff.app
+import handoff.schema
 from gateway.channels import ChannelContext, ChannelRegistry
 from gateway.data_rights_commands import add_data_rights_commands
 from gateway.settings import Settings
@@ -32,10 +33,14 @@ def ticket_desk(settings: Settings, templates: ReplyTemplates) -> TicketDesk:
     return TicketDesk(settings, templates, CHANNELS.live_chats)
 
 
+#: Alembic's target: the gateway's one `MetaData`, once handoff and every channel have put
+#: their tables on it (importing `handoff.schema` and the channel records above does that).
+METADATA = handoff.schema.metadata
+
 #: Sub-commands other packages add to `complaint-gateway` (`sales import`, `policy load`).
 CLI_COMMANDS = (add_handoff_commands, add_data_rights_commands)
 
 
 def setup_handoff(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) -> None:
     """Staff routes, the SLA monitor, surveys and spike warnings."""
-    handoff.setup(context, desk, templates)
+    handoff.app.setup(context, desk, templates)

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, tickets
+from gateway.db.schema import conversations
 from gateway.events import TicketOpened
 from gateway.ports import Outcome, TicketSummary
 from gateway.settings import Settings
@@ -28,6 +28,7 @@ from handoff.policy.policy import Policy
 from handoff.policy.policy_store import PolicyCache
 from handoff.policy.requests import SurveyAnswerOutcome, TicketRequest
 from handoff.policy.survey_answers import parse_survey_answer
+from handoff.schema import tickets
 from nlu.replies import ReplyTemplates
 
 SYSTEM_ACTOR = "system"

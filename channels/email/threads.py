@@ -18,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, customers, messages, outbox, tickets
+from gateway.db.schema import conversations, customers, messages, outbox
+from handoff.schema import tickets
 
 from .keys import conversation_key
 from .schema import email_messages

@@ -11,10 +11,11 @@ from aiohttp import web
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import agent_presence, conversations, tickets
+from gateway.db.schema import conversations
 from gateway.web.errors import ApiError
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
+from handoff.schema import agent_presence, tickets
 
 from .sessions import ChatSessions
 

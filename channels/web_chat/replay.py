@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import outbox, tickets
+from gateway.db.schema import outbox
 from gateway.messages import Choice, OutboundMessage
 from gateway.store.outbox import SENDING, SENT
+from handoff.schema import tickets
 
 LIMIT = 200
 

@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import messages, outbox, tickets
+from gateway.db.schema import messages, outbox
 from gateway.events import MessageStored, emit
 from gateway.messages import InboundMessage
+from handoff.schema import tickets
 
 STAGE_STORED = "stored"
 STAGE_DONE = "done"
