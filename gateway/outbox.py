@@ -25,8 +25,8 @@ from gateway.events import OutboxQueued
 from gateway.messages import Choice, Delivery, OutboundMessage
 from gateway.metrics import Metrics
 from gateway.settings import Settings
-from gateway.store import ledger
 from gateway.store import outbox as rows
+from handoff import ledger
 from handoff.schema import tickets
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from gateway.db.schema import conversations
 from gateway.events import TicketOpened
 from gateway.ports import Outcome, TicketSummary
 from gateway.settings import Settings
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy import lifecycle, routing, surveys
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.deadlines import Deadlines, deadlines_for

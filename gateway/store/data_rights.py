@@ -23,7 +23,7 @@ from gateway.db.schema import (
     messages,
     outbox,
 )
-from gateway.store import ledger
+from handoff import ledger
 from handoff.schema import surveys, ticket_events, tickets
 
 ERASED = "[erased]"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.events import SlaBreached
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy import routing
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.lifecycle import OPEN_STATUSES

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.events import TicketAssigned
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy.lifecycle import record_status_change
 from handoff.policy.notify import agent_audience, notify
 from handoff.policy.policy import Agent, Policy

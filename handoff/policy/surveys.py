@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.events import SurveyAnswered
-from gateway.store import conversations, ledger, outbox
+from gateway.store import conversations, outbox
+from handoff import ledger
 from handoff.policy.policy import Policy
 from handoff.policy.survey_answers import SurveyAnswer
 from handoff.schema import surveys, tickets

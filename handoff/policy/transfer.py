@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy import routing
 from handoff.policy.lifecycle import record_status_change
 from handoff.policy.notify import SUPERVISORS, notify
