@@ -12,9 +12,9 @@ import channels.web_chat
 import handoff.app
 import handoff.schema
 from gateway.channels import ChannelContext, ChannelRegistry
-from gateway.data_rights_commands import add_data_rights_commands
 from gateway.settings import Settings
 from handoff.commands import add_handoff_commands
+from handoff.data_rights_commands import add_data_rights_commands
 from handoff.desk import TicketDesk
 from nlu.replies import ReplyTemplates
 

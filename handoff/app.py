@@ -1,5 +1,5 @@
-"""Puts the complaint-handling policy into the application: staff routes, the SLA monitor,
-surveys, spike warnings and the policy file watcher."""
+"""Puts the complaint-handling policy into the application: staff routes, customers' data
+rights, the SLA monitor, surveys, spike warnings and the policy file watcher."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from handoff.web import (
     admin,
     admin_routes,
     console,
+    data_rights_routes,
     routes,
     staff_console,
     stats_routes,
@@ -51,6 +52,7 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
         stats_routes.routes,
         ticket_work.routes,
         console.routes,
+        data_rights_routes.routes,
     ):
         app.add_routes(table)
     admin.setup(app)

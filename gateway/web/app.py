@@ -46,7 +46,7 @@ from gateway.web.keys import (
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.rate_limit import RateLimiter
-from gateway.web.routes import audit, data_rights, health, parse, session
+from gateway.web.routes import audit, health, parse, session
 from gateway.workers import WorkerProcesses, WorkersElsewhere
 from nlu import NluService
 from nlu.replies import ReplyTemplates
@@ -126,7 +126,6 @@ def build_app(
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
     app.add_routes(session.routes)
-    app.add_routes(data_rights.routes)
     app.add_routes(openapi.routes)  # last: it describes every route added before
     return app
 

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.cli import main
-from gateway.store.data_rights import erase_expired
 from gateway.wiring import METADATA
+from handoff.data_rights import erase_expired
 from tests.conftest import LiveGateway
 
 NAME, EMAIL, PHONE = "Erin Kowalczyk", "erin.kowalczyk@example.org", "+48601555017"
