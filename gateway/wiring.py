@@ -16,6 +16,7 @@ from gateway.settings import Settings
 from handoff.commands import add_handoff_commands
 from handoff.data_rights_commands import add_data_rights_commands
 from handoff.desk import TicketDesk
+from handoff.ticket_index import TicketIndex
 from nlu.replies import ReplyTemplates
 
 CHANNELS = ChannelRegistry(
@@ -32,6 +33,9 @@ def ticket_desk(settings: Settings, templates: ReplyTemplates) -> TicketDesk:
     """The handling policy: the pipeline's one call into `handoff`."""
     return TicketDesk(settings, templates, CHANNELS.live_chats)
 
+
+#: Ticket numbers and summaries for the gateway's own answers (the outbox, intake, audit).
+TICKETS = TicketIndex()
 
 #: Alembic's target: the gateway's one `MetaData`, once handoff and every channel have put
 #: their tables on it (importing `handoff.schema` and the channel records above does that).

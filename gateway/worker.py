@@ -65,6 +65,7 @@ class PipelineWorker:
             handler,
             Metrics(),
             system_clock,
+            wiring.TICKETS,
             max_attempts=settings.pipeline_max_attempts,
         )
         self.lease = timedelta(seconds=settings.pipeline_claim_seconds)

@@ -43,6 +43,7 @@ from gateway.web.keys import (
     RATE_LIMITER,
     REDIS,
     SETTINGS,
+    TICKETS,
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.rate_limit import RateLimiter
@@ -79,12 +80,18 @@ def build_app(
     relay = EventRelay(database, bus, clock)
     nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
     channel_set = ChannelSet()
-    outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock)
+    outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock, wiring.TICKETS)
     templates = ReplyTemplates(settings.data_dir / "templates")
     desk = wiring.ticket_desk(settings, templates)
     handler = MessageHandler(desk)
     pipeline = IntakePipeline(
-        database, nlu, handler, metrics, clock, max_attempts=settings.pipeline_max_attempts
+        database,
+        nlu,
+        handler,
+        metrics,
+        clock,
+        wiring.TICKETS,
+        max_attempts=settings.pipeline_max_attempts,
     )
     bus.subscribe(outbox.on_queued, OutboxQueued)
     link = RedisLink(settings.redis_url) if worker_processes and settings.redis_url else None
@@ -101,6 +108,7 @@ def build_app(
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
     app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
+    app[TICKETS] = wiring.TICKETS
     app[EVENTS], app[EVENT_RELAY] = bus, relay
     app[RATE_LIMITER] = RateLimiter(settings)
 
