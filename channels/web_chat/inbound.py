@@ -54,7 +54,8 @@ class WebChatInput:
         self._uploads = uploads
         self._max_frame = context.settings.max_body_bytes
         self._origins = context.settings.web_chat_origins
-        self._identity_secret = context.settings.web_chat_identity_secret
+        secret = context.settings.web_chat_identity_secret
+        self._identity_secret = secret.get_secret_value() if secret else None
 
     def routes(self) -> web.RouteTableDef:
         routes = web.RouteTableDef()

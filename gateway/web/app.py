@@ -94,7 +94,11 @@ def build_app(
         max_attempts=settings.pipeline_max_attempts,
     )
     bus.subscribe(outbox.on_queued, OutboxQueued)
-    link = RedisLink(settings.redis_url) if worker_processes and settings.redis_url else None
+    link = (
+        RedisLink(settings.redis_url.get_secret_value())
+        if worker_processes and settings.redis_url
+        else None
+    )
     app[REDIS] = link
     if link is not None:
         bus.transport = RedisTransport(link.client)
