@@ -55,8 +55,9 @@ class Desk(Protocol):
 
 
 class TicketIndex(Protocol):
-    """The handling policy's tickets as the gateway's own answers need them (ticket numbers
-    on outbound messages, the intake and audit answers), in the caller's transaction."""
+    """The handling policy's tickets as the gateway and the channels need them (ticket
+    numbers on outbound messages, the intake and audit answers, a mail's ticket number, the
+    chat's "agents online"), in the caller's transaction."""
 
     def numbers(self, conn: Connection, ticket_ids: Collection[int]) -> dict[int, str]:
         """Each found ticket's number by id."""
@@ -65,6 +66,15 @@ class TicketIndex(Protocol):
     def summaries(self, conn: Connection, ticket_ids: Collection[int]) -> dict[int, Any]:
         """Each found ticket's number, category, urgency, severity, department and status
         (as attributes) by id."""
+        ...
+
+    def owner(self, conn: Connection, number: str) -> Any | None:
+        """The ticket's `conversation_id` and `customer_id` (as attributes); None: no such
+        ticket."""
+        ...
+
+    def agents_online(self, conn: Connection) -> bool:
+        """Whether any agent is online now."""
         ...
 
     def note(

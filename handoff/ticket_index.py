@@ -1,4 +1,4 @@
-"""Tickets as the gateway's own answers need them (`gateway.ports.TicketIndex`)."""
+"""Tickets as the gateway and the channels need them (`gateway.ports.TicketIndex`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from handoff import ledger
-from handoff.schema import tickets
+from handoff.schema import agent_presence, tickets
 
 
 class TicketIndex:
@@ -37,6 +37,21 @@ class TicketIndex:
             ).where(tickets.c.id.in_(ticket_ids))
         )
         return {int(r.id): r for r in result}
+
+    def owner(self, conn: Connection, number: str) -> Any | None:
+        return conn.execute(
+            sa.select(tickets.c.conversation_id, tickets.c.customer_id).where(
+                tickets.c.number == number
+            )
+        ).first()
+
+    def agents_online(self, conn: Connection) -> bool:
+        online = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(agent_presence)
+            .where(agent_presence.c.status == "online")
+        )
+        return (online or 0) > 0
 
     def note(
         self,

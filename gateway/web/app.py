@@ -129,6 +129,7 @@ def build_app(
         app=app,
         events=bus,
         registry=wiring.CHANNELS,
+        tickets=wiring.TICKETS,
     )
     for channel in wiring.CHANNELS:
         channel.setup(context, channel_set)
