@@ -157,3 +157,24 @@ def test_confidence_map_turns_the_combined_confidence_into_measured_accuracy() -
     mapped = decide("billing", probs, signals, ([0.5, 0.9], [0.4, 0.8]))
     assert mapped.level == "critical" and mapped.reasons == ("legal",)
     assert mapped.confidence == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我已经打了12315",
+        "处理不好我就打12315，再找消协",
+        "我在全国12315平台上提交了",
+        "I will call 12345",
+    ],
+)
+def test_a_hotline_called_or_named_is_a_regulator_signal(text: str) -> None:
+    assert "regulator" in [s.reason for s in SHIPPED.match(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my order 12345 never arrived", "订单12345还没到", "付了12305元", "order #12315 is late"],
+)
+def test_a_hotline_number_used_as_an_order_number_or_amount_is_not(text: str) -> None:
+    assert "regulator" not in [s.reason for s in SHIPPED.match(text)]
