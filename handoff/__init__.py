@@ -21,6 +21,7 @@ from handoff.policy.policy_file import PolicyFileWatcher
 from handoff.web import (
     admin,
     admin_routes,
+    attachment_routes,
     console,
     routes,
     staff_console,
@@ -50,6 +51,7 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
     for table in (
         routes.routes,
         admin_routes.routes,
+        attachment_routes.routes,
         staff_console.routes,
         stats_routes.routes,
         ticket_work.routes,

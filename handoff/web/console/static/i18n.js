@@ -144,6 +144,10 @@ const STRINGS = {
     "correct.urgency": "Urgency",
     "correct.submit": "Record correction",
     "ledger.corrected": "Corrected the {field} from {before} to {after}",
+    "attachment.list": "Attachments",
+    "attachment.download": "download",
+    "attachment.unnamed": "unnamed file",
+    "attachment.not_stored": "not stored (too large or not fetched)",
   },
   ru: {
     "app.title": "Служба жалоб",

@@ -2,6 +2,7 @@
 // lifecycle's allowed next steps only, takeover only on live chats, the ledger in words.
 
 import { api } from "./api.js";
+import { attachmentList } from "./attachments.js";
 import { $, badge, clear, el, emit, on, timeElement } from "./dom.js";
 import { t, word } from "./i18n.js";
 import { escalationBadge, markSeen } from "./queue.js";
@@ -183,6 +184,8 @@ function renderThread(messages, events) {
     const delivery = deliveryBadge(message);
     if (delivery) head.append(" ", delivery);
     item.append(head, el("p", { cls: "message-text", text: message.text ?? "" }));
+    const files = attachmentList(message.attachments);
+    if (files) item.append(files);
     for (const note of message.notes || []) {
       const text = typeof note === "string" ? note : JSON.stringify(note);
       item.append(el("p", { cls: "muted note", text }));
