@@ -139,9 +139,11 @@ function renderActions(ticket) {
 function deliveryBadge(message) {
   const status = message.delivery;
   if (!status) return null;
+  // A queued reply that has failed before is being retried: say why, as for a failure.
+  const retrying = status === "pending" && message.delivery_error;
   const text = status === "failed"
     ? t("delivery.failed", { why: message.delivery_error || "?" })
-    : t(`delivery.${status}`);
+    : retrying ? t("delivery.retrying", { why: message.delivery_error }) : t(`delivery.${status}`);
   const node = badge(text, `delivery delivery-${status}`);
   node.dataset.delivery = status;
   return node;
@@ -169,7 +171,7 @@ function renderThread(messages, events) {
     const incoming = message.direction === "in";
     const who = incoming
       ? t("author.customer")
-      : message.author
+      : message.author && message.author !== "bot"
         ? `${message.author}${message.kind === "agent_reply" ? "" : ` (${word("kind", message.kind)})`}`
         : `${t("author.bot")} (${word("kind", message.kind || "reply")})`;
     const item = el("li", {
@@ -208,6 +210,7 @@ export function describeEvent(event) {
     severity: word("severity", data.severity),
     department: word("department", data.department),
     reason: word("reason", data.reason),
+    field: word("field", data.field),
     before: word(data.field, data.from),
     after: word(data.field, data.to),
   };
