@@ -21,10 +21,11 @@ from aiohttp import web
 from sqlalchemy.engine import Connection
 
 from gateway.blobs import ATTACHMENTS
-from gateway.db.schema import messages, tickets
+from gateway.db.schema import messages
 from gateway.web.errors import ApiError
 from gateway.web.keys import DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
+from handoff.schema import tickets
 
 routes = web.RouteTableDef()
 
