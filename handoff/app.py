@@ -18,8 +18,10 @@ from handoff.policy.policy_file import PolicyFileWatcher
 from handoff.web import (
     admin,
     admin_routes,
+    attachment_routes,
     console,
     data_rights_routes,
+    parked_routes,
     routes,
     staff_console,
     stats_routes,
@@ -48,6 +50,8 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
     for table in (
         routes.routes,
         admin_routes.routes,
+        attachment_routes.routes,
+        parked_routes.routes,
         staff_console.routes,
         stats_routes.routes,
         ticket_work.routes,

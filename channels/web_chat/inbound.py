@@ -9,7 +9,9 @@ The gateway answers `session` (with `agents_online`), `received` (the message is
 `reply` (with `author`: "bot" or the agent's name), `typing` (an agent is writing), `pong`
 and `error` frames. The session token comes back in the `session` frame and a cookie;
 presenting it again (query `?session=`, the cookie, or a `hello` frame) resumes the
-conversation and delivers what was kept while the customer was away. A handshake from a
+conversation and delivers what was kept while the customer was away; `after` (in the
+`hello` frame, or in the query when the token comes with the handshake) names the last
+reply the client shows, and every later one is sent again. A handshake from a
 site not in `GATEWAY_WEB_CHAT_ORIGINS` is refused with 403 before any frame.
 """
 
@@ -84,7 +86,9 @@ class WebChatInput:
         profile: dict[str, Any] = {}
         await ws.prepare(request)
         if token is not None:
-            await self._open(ws, token, resumed=True)
+            # A browser resumes by its cookie before any frame: its `hello` comes too late
+            # to name the last reply it shows, so the widget puts that in the query.
+            await self._open(ws, token, resumed=True, after=_reply_id(request.query.get("after")))
         try:
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
@@ -104,7 +108,7 @@ class WebChatInput:
                     wanted = data.get("session") if kind in GREETINGS else None
                     resumed = is_session_token(wanted)
                     token = str(wanted) if resumed else provisional
-                    after = data.get("after") if resumed else None
+                    after = _reply_id(data.get("after")) if resumed else None
                     await self._open(ws, token, resumed=resumed, after=after)
                 if kind in GREETINGS:
                     profile = await self._greet(ws, data)
@@ -127,7 +131,7 @@ class WebChatInput:
         return ws
 
     async def _open(
-        self, ws: web.WebSocketResponse, token: str, *, resumed: bool, after: Any = None
+        self, ws: web.WebSocketResponse, token: str, *, resumed: bool, after: int | None = None
     ) -> None:
         key = conversation_key(token)
         self._sessions.add(key, ws)
@@ -145,7 +149,8 @@ class WebChatInput:
                 "attachment_max_bytes": self._uploads.max_bytes,
             }
         )
-        if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
+        if after is not None:
+            # Sent again before the parked ones are released, so the page gets them in order.
             for missed in await self._db.read(sent_after, self._tickets, key, after):
                 await ws.send_json(reply_frame(missed))
         await self._outbox.release(CHANNEL.name, key)
@@ -209,6 +214,15 @@ class WebChatInput:
         await ws.send_json(
             {"type": "received", "id": message_id, "client_id": client_id, "duplicate": not created}
         )
+
+
+def _reply_id(value: object) -> int | None:
+    """The outbox id a resuming widget names as the last reply it shows, if it is one."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
 
 
 def _profile(data: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -59,6 +60,16 @@ def _ticket_fields(row: Any, zone: ZoneInfo) -> dict[str, Any]:
         "first_responded_at": _iso(row.first_responded_at, zone),
         "resolved_at": _iso(row.resolved_at, zone),
     }
+
+
+def _linked(number: str, attachments: Any) -> list[dict[str, Any]]:
+    """Each stored file with the staff route that serves it (`url`), where it was stored."""
+    return [
+        {**a, "url": f"/api/v1/tickets/{quote(number)}/attachments/{a['sha256']}"}
+        if isinstance(a, dict) and a.get("sha256")
+        else a
+        for a in attachments or ()
+    ]
 
 
 def _delivery(channel: str, status: str, api_callback: bool) -> str:
@@ -140,7 +151,7 @@ def ticket_detail(
                     "channel": m.channel,
                     "text": m.text,
                     "created_at": _iso(m.received_at, zone),
-                    "attachments": m.attachments,
+                    "attachments": _linked(number, m.attachments),
                     "notes": m.notes or [],
                     "sender": {"id": m.sender_id, "name": m.sender_name},
                     # A mail's subject, from, to, cc, reply_to, date and body content type.

@@ -176,3 +176,28 @@ async def test_a_resuming_widget_gets_again_every_reply_after_the_last_it_shows(
         await ws.send_json({"type": "ping"})
         frames = [await asyncio.wait_for(ws.receive_json(), 10) for _ in range(2)]
     assert [f["type"] for f in frames] == ["session", "pong"]
+
+
+async def test_a_widget_resumed_by_its_cookie_gets_every_reply_after_the_last_it_shows(
+    sqlite_gateway: LiveGateway,
+) -> None:
+    """A browser resumes by the session cookie at the handshake, before any frame: the
+    widget names its last reply in the query, and what the dying socket swallowed comes
+    back, oldest first."""
+    url = f"{sqlite_gateway.url}/ws/chat"
+    async with sqlite_gateway.http.ws_connect(url) as ws:
+        await ws.send_json({"type": "message", "text": "The sofa arrived with a torn cushion"})
+        token = (await _next(ws, "session"))["session"]
+        first = await _next(ws, "reply")
+    cookie = {"Cookie": f"cgw_chat_session={token}"}
+    async with sqlite_gateway.http.ws_connect(
+        f"{url}?after={first['id'] - 1}", headers=cookie
+    ) as ws:
+        session = await _next(ws, "session")
+        # The widget's hello follows and names the same reply; it is not sent twice.
+        await ws.send_json({"type": "hello", "session": token, "after": first["id"] - 1})
+        again = await _next(ws, "reply")
+        await ws.send_json({"type": "ping"})
+        rest = [await asyncio.wait_for(ws.receive_json(), 10)]
+    assert session["resumed"] is True and session["session"] == token
+    assert again == first and [f["type"] for f in rest] == ["pong"]

@@ -279,7 +279,10 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     if (socket) return;
     if (!navigator.onLine) return setStatus("offline");
     setStatus(attempts > 2 ? "refused" : "connecting");
-    const ws = new WebSocket(socketUrl);
+    // The browser may resume by the gateway's cookie at the handshake, before the hello:
+    // the last reply shown goes in the query too, so what a dying socket swallowed comes back.
+    const after = lastSeen();
+    const ws = new WebSocket(after === undefined ? socketUrl : socketUrl + "?after=" + after);
     socket = ws;
     ws.onopen = () => ws.send(hello());
     ws.onmessage = (event) => {
@@ -302,9 +305,9 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     };
   }
   // Pre-chat fields come from the script tag's attributes; the identity is signed by the site.
+  const lastSeen = () => (state.seen.length ? Math.max(...state.seen) : undefined); // replay what came later
   function hello() {
-    const after = state.seen.length ? Math.max(...state.seen) : undefined; // replay what came later
-    const frame = { type: "hello", session: state.session || undefined, after, name: opt.name, email: state.email || opt.email, order: opt.order };
+    const frame = { type: "hello", session: state.session || undefined, after: lastSeen(), name: opt.name, email: state.email || opt.email, order: opt.order };
     if (opt.customerId) frame.identity = { id: opt.customerId, expires: Number(opt.customerExpires), signature: opt.customerSignature };
     return JSON.stringify(frame);
   }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from gateway.web.keys import NLU, SETTINGS
 from handoff.web.admin import (
     corrections,
     model_routes,
@@ -17,6 +18,7 @@ from handoff.web.admin import (
     staff_routes,
     template_routes,
 )
+from handoff.web.admin.model_scores import ModelScores
 from handoff.web.console import _SECURITY_HEADERS
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -63,6 +65,7 @@ ROUTE_TABLES = (
 
 
 def setup(app: web.Application) -> None:
+    app[model_routes.SCORES] = ModelScores(app[NLU], app[SETTINGS].data_dir)
     for table in ROUTE_TABLES:
         app.add_routes(table)
     app[nlu_routes.JOBS] = set()

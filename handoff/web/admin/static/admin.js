@@ -6,12 +6,14 @@ import { policyView } from "./policy.js";
 import { auditView } from "./audit.js";
 import { intentsView } from "./intents.js";
 import { evaluationView } from "./evaluation.js";
+import { modelsView } from "./models.js";
 
 const VIEWS = {
   staff: staffView,
   templates: templatesView,
   intents: intentsView,
   evaluation: evaluationView,
+  models: modelsView,
   policy: policyView,
   audit: auditView,
 };

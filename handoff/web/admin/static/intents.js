@@ -122,18 +122,6 @@ export async function intentsView(view, status) {
       el("td", {}, el("button", { type: "button", onclick: () => decide(c.id, "accept") }, "Accept"), " ",
         el("button", { type: "button", onclick: () => decide(c.id, "reject") }, "Reject")))));
 
-  const { models } = await api("/api/v1/admin/nlu/models");
-  const activate = async (version) => {
-    const { model } = await api(`/api/v1/admin/nlu/models/${encodeURIComponent(version)}/activate`, { method: "POST" });
-    say(`Model ${version} is back in use (as ${model}).`);
-    await rerender();
-  };
-  const versions = el("tbody", { id: "models" }, ...models.map((m) =>
-    el("tr", {}, el("td", {}, m.version), el("td", {}, m.created_at ?? ""),
-      el("td", {}, String(m.intents.length)), el("td", {}, String(m.examples.intent ?? "")),
-      el("td", {}, m.activated_from ? `copy of ${m.activated_from}` : ""),
-      el("td", {}, m.in_use ? "in use" : el("button", { type: "button", onclick: () => activate(m.version) }, "Activate")))));
-
   intent.addEventListener("change", list);
   language.addEventListener("change", list);
   view.append(
@@ -141,8 +129,7 @@ export async function intentsView(view, status) {
     el("p", {}, train, " ", bar, " ", trainState),
     add,
     el("p", {}, file, " ", importButton, " ", exportButton),
-    el("h3", {}, "Model versions"),
-    el("table", {}, el("thead", {}, el("tr", {}, ...["Version", "Trained", "Intents", "Examples", "", ""].map((h) => el("th", {}, h)))), versions),
+    el("p", {}, el("a", { href: "#models" }, "Model versions, their scores, and a sentence tried on two of them")),
     el("h3", {}, "Agents' corrections"),
     chart,
     el("table", {}, el("thead", {}, el("tr", {}, ...["Ticket", "Correction", "Message", "Agent", ""].map((h) => el("th", {}, h)))), queue),

@@ -1,7 +1,7 @@
 // Charts drawn as SVG, no library: a gauge, complaints per day, horizontal bars.
 
 import { clear, el, percent, svg } from "./dom.js";
-import { word } from "./i18n.js";
+import { t, word } from "./i18n.js";
 
 /** A horizontal gauge: the filled share of a track, with the figure for screen readers. */
 export function meter(box, rate, label) {
@@ -40,7 +40,7 @@ export function dayChart(box, byDay, spikeDays = []) {
   const days = Object.entries(byDay);
   clear(box);
   if (!days.length) {
-    box.append(el("p", { cls: "muted", text: "No days in this period." }));
+    box.append(el("p", { cls: "muted", text: t("chart.no_days") }));
     return;
   }
   const width = 1000;
@@ -54,8 +54,9 @@ export function dayChart(box, byDay, spikeDays = []) {
     viewBox: `0 0 ${width} ${height}`,
     class: "day-chart",
     role: "img",
-    "aria-label": `Complaints per day from ${days[0][0]} to ${days[days.length - 1][0]}: ` +
-      `${total} in all, at most ${max} in a day`,
+    "aria-label": t("chart.per_day", {
+      from: days[0][0], to: days[days.length - 1][0], total, max,
+    }),
   });
   chart.append(
     svg("line", {
@@ -89,7 +90,7 @@ export function dayChart(box, byDay, spikeDays = []) {
         d: `M ${x + step / 2 - 6} ${pad.top - 10} h 12 l -6 9 z`,
         "data-day": day,
       });
-      mark.append(svg("title", {}, `${day}: spike warning`));
+      mark.append(svg("title", {}, t("chart.spike_day", { day })));
       chart.append(
         svg("line", {
           class: "spike-line", x1: x + step / 2, x2: x + step / 2,
@@ -119,7 +120,7 @@ export function backlogChart(box, backlog) {
   const rows = Object.entries(backlog);
   clear(box);
   if (!rows.length) {
-    box.append(el("p", { cls: "muted", text: "No open tickets." }));
+    box.append(el("p", { cls: "muted", text: t("chart.no_open") }));
     return;
   }
   const width = 360;
@@ -131,8 +132,9 @@ export function backlogChart(box, backlog) {
     viewBox: `0 0 ${width} ${rows.length * rowHeight + 24}`,
     class: "bar-chart",
     role: "img",
-    "aria-label": "Open backlog: " +
-      rows.map(([status], i) => `${word("status", status)} ${totals[i]}`).join(", "),
+    "aria-label": t("chart.backlog", {
+      list: rows.map(([status], i) => `${word("status", status)} ${totals[i]}`).join(", "),
+    }),
   });
   rows.forEach(([status, ages], index) => {
     const y = index * rowHeight + 2;
@@ -147,7 +149,7 @@ export function backlogChart(box, backlog) {
         class: `age age-${shade}`, x, y: y + 3, width: segment, height: rowHeight - 8,
         "data-status": status, "data-age": age, "data-count": count,
       });
-      rect.append(svg("title", {}, `${word("status", status)}, ${age.replaceAll("_", " ")}: ${count}`));
+      rect.append(svg("title", {}, `${word("status", status)}, ${word("age", age)}: ${count}`));
       chart.append(rect);
       x += segment;
     });
@@ -158,7 +160,7 @@ export function backlogChart(box, backlog) {
     const y = rows.length * rowHeight + 8;
     chart.append(
       svg("rect", { class: `age age-${shade}`, x, y, width: 10, height: 10 }),
-      svg("text", { class: "tick", x: x + 14, y: y + 9 }, age.replaceAll("_", " ")),
+      svg("text", { class: "tick", x: x + 14, y: y + 9 }, word("age", age)),
     );
   });
   box.append(chart);
@@ -169,7 +171,7 @@ export function barChart(box, counts, label, kind) {
   const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   clear(box);
   if (!rows.length) {
-    box.append(el("p", { cls: "muted", text: "No complaints in this period." }));
+    box.append(el("p", { cls: "muted", text: t("chart.no_complaints") }));
     return;
   }
   const width = 360;

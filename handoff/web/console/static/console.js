@@ -1,7 +1,7 @@
 // Agent console: plain ES modules, no dependencies, no build step. This module signs in and
 // out, switches views and wires the page's controls to the modules that do the work:
-// auth (sign-in), socket (pushes), queue, ticket, work (notes, canned replies, transfer),
-// feed, dashboard (with charts), i18n.
+// auth (sign-in), socket (pushes), queue, ticket (with attachments), work (notes, canned
+// replies, transfer), feed, parked (poison messages), dashboard (with charts), i18n.
 
 import { api } from "./api.js";
 import { ended, refusal, resume, signIn, signOut } from "./auth.js";
@@ -9,6 +9,7 @@ import { loadStats, scheduleStatsRefresh, wireDashboard } from "./dashboard.js";
 import { $, emit, notice, on } from "./dom.js";
 import { catchUp, clearFeed } from "./feed.js";
 import { LANGUAGES, languageFor, setLanguage, t } from "./i18n.js";
+import { clearParked, loadParked } from "./parked.js";
 import { refresh, reset, scheduleRefresh, setFilter, setSearch } from "./queue.js";
 import { connect, disconnect } from "./socket.js";
 import { isSupervisor, state } from "./state.js";
@@ -62,6 +63,7 @@ on("signed-in", async (me) => {
   }
   setFilter(isSupervisor() ? "all" : "mine");
   catchUp();
+  loadParked();
   loadPresence();
   if (isSupervisor()) loadStats();
 });
@@ -73,6 +75,7 @@ on("signed-out", () => {
   $("login").hidden = false;
   reset();
   clearFeed();
+  clearParked();
   showTicket(null);
   showView("desk");
   notice("");

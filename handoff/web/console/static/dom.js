@@ -42,10 +42,6 @@ export function timeElement(iso) {
   return node;
 }
 
-export function humanize(word) {
-  return String(word ?? "–").replaceAll("_", " ");
-}
-
 export function percent(rate) {
   return rate === null || rate === undefined ? "–" : `${Math.round(rate * 1000) / 10}%`;
 }

@@ -1,7 +1,7 @@
 // The staff websocket: pushes for this member (assignments, escalations, spikes), signed in
 // by the session cookie. Reconnects with backoff; after a gap the queue catches up.
 
-import { $, emit } from "./dom.js";
+import { $, emit, on } from "./dom.js";
 import { t } from "./i18n.js";
 
 let socket = null;
@@ -14,6 +14,8 @@ function setConnection(status) {
   badge.dataset.state = status;
   badge.textContent = t(`connection.${status}`);
 }
+
+on("language-changed", () => setConnection($("connection").dataset.state));
 
 /** Opens the socket; resolves with the hello frame, rejects if none comes. */
 export function connect() {

@@ -2,6 +2,7 @@
 // lifecycle's allowed next steps only, takeover only on live chats, the ledger in words.
 
 import { api } from "./api.js";
+import { attachmentList } from "./attachments.js";
 import { $, badge, clear, el, emit, on, timeElement } from "./dom.js";
 import { t, word } from "./i18n.js";
 import { escalationBadge, markSeen } from "./queue.js";
@@ -138,9 +139,11 @@ function renderActions(ticket) {
 function deliveryBadge(message) {
   const status = message.delivery;
   if (!status) return null;
+  // A queued reply that has failed before is being retried: say why, as for a failure.
+  const retrying = status === "pending" && message.delivery_error;
   const text = status === "failed"
     ? t("delivery.failed", { why: message.delivery_error || "?" })
-    : t(`delivery.${status}`);
+    : retrying ? t("delivery.retrying", { why: message.delivery_error }) : t(`delivery.${status}`);
   const node = badge(text, `delivery delivery-${status}`);
   node.dataset.delivery = status;
   return node;
@@ -168,7 +171,7 @@ function renderThread(messages, events) {
     const incoming = message.direction === "in";
     const who = incoming
       ? t("author.customer")
-      : message.author
+      : message.author && message.author !== "bot"
         ? `${message.author}${message.kind === "agent_reply" ? "" : ` (${word("kind", message.kind)})`}`
         : `${t("author.bot")} (${word("kind", message.kind || "reply")})`;
     const item = el("li", {
@@ -183,6 +186,8 @@ function renderThread(messages, events) {
     const delivery = deliveryBadge(message);
     if (delivery) head.append(" ", delivery);
     item.append(head, el("p", { cls: "message-text", text: message.text ?? "" }));
+    const files = attachmentList(message.attachments);
+    if (files) item.append(files);
     for (const note of message.notes || []) {
       const text = typeof note === "string" ? note : JSON.stringify(note);
       item.append(el("p", { cls: "muted note", text }));
@@ -205,6 +210,7 @@ export function describeEvent(event) {
     severity: word("severity", data.severity),
     department: word("department", data.department),
     reason: word("reason", data.reason),
+    field: word("field", data.field),
     before: word(data.field, data.from),
     after: word(data.field, data.to),
   };
