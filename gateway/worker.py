@@ -115,6 +115,10 @@ class PipelineWorker:
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + SWEEP_SECONDS
             if done := await self.work_once():
+                if len(done) == BATCH_SIZE:
+                    # A backlog the stream does not know (Redis lost entries, or was away):
+                    # drain it at full speed, not one batch per sweep interval.
+                    self._next_sweep = 0.0
                 return done
         try:
             entries = await self.link.read_work(self._consumer, BATCH_SIZE, STREAM_BLOCK_MS)

@@ -151,6 +151,10 @@ async def _events(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await app[EVENT_RELAY].close()
+    # Closed only now: the bus listens on the link's client, and a client closed under a
+    # listening bus left it reconnecting on a dead pool, which hung the shutdown for good.
+    if (link := app[REDIS]) is not None:
+        await link.close()
 
 
 async def _nlu(app: web.Application) -> AsyncIterator[None]:
@@ -191,9 +195,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if link is not None:
-            await link.close()
-        return
+        return  # the Redis link closes with the event bus, which shares its client
     await pipeline.resume()
     tasks = [
         asyncio.create_task(pipeline.run_worker(), name=f"pipeline-{i}")
