@@ -82,16 +82,18 @@ async def one_round(url: str, address: str) -> int:
 
 
 async def barrage(url: str, seconds: float, windows: int, sample: Callable[[int], None]) -> int:
-    """Rounds from 8 clients at a time for `seconds`; `sample(n)` at the end of window n."""
+    """Rounds from 8 clients at a time for `seconds`; `sample(n)` at the end of window n.
+    Prints the rounds made; returns the 5xx answers."""
     stop = time.monotonic() + seconds
     source = addresses()
-    errors = 0
+    errors = rounds = 0
 
     async def client() -> None:
-        nonlocal errors
+        nonlocal errors, rounds
         while time.monotonic() < stop:
             try:
                 errors += await one_round(url, next(source))
+                rounds += 1
             except (aiohttp.ClientError, TimeoutError):
                 pass
 
@@ -101,6 +103,8 @@ async def barrage(url: str, seconds: float, windows: int, sample: Callable[[int]
             sample(n)
 
     await asyncio.gather(sampler(), *(client() for _ in range(8)))
+    per_round = len(BAD_POSTS) + len(BAD_GETS) + len(BAD_FRAMES)
+    print(f"rounds: {rounds} from as many addresses ({rounds * per_round} bad inputs)")
     return errors
 
 

@@ -100,6 +100,7 @@ class RateLimiter:
         self._counter: Counter = (
             RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter()
         )
+        self._unchecked = 0  # hits let through since the counter last answered
 
     async def check(self, limit: Limit, key: str) -> int | None:
         """Counts one hit; None when allowed, else the seconds to wait (at least 1).
@@ -111,8 +112,13 @@ class RateLimiter:
         try:
             count, left = await self._counter.hit(f"{limit.name}:{key}", limit.window)
         except Exception as exc:  # redis.ConnectionError, TimeoutError
-            log.warning("rate limit %s not checked: %s", limit.name, exc)
+            if not self._unchecked:  # once per outage, not once per request
+                log.warning("rate limits not checked until Redis answers again: %s", exc)
+            self._unchecked += 1
             return None
+        if self._unchecked:
+            log.warning("rate limits checked again; %d hits were let through", self._unchecked)
+            self._unchecked = 0
         return None if count <= limit.count else max(1, math.ceil(left))
 
     async def enforce(self, limit: Limit, request: web.Request, key: str | None = None) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 import pytest_asyncio
 
 from gateway.settings import load_settings
@@ -146,7 +147,9 @@ async def test_with_redis_the_count_is_shared_by_every_process(data_dir: Path) -
         await second.close()
 
 
-async def test_with_redis_away_requests_are_not_refused(data_dir: Path) -> None:
+async def test_with_redis_away_requests_are_not_refused(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = load_settings(data_dir=data_dir, redis_url="redis://127.0.0.1:1/0")
     limiter = RateLimiter(settings)
     try:
@@ -154,3 +157,6 @@ async def test_with_redis_away_requests_are_not_refused(data_dir: Path) -> None:
         assert await limiter.check(Limit("x", 1, 60), "k") is None
     finally:
         await limiter.close()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "gateway.web.rate_limit"]
+    assert len(warnings) == 1  # once per outage, not once per request
+    assert warnings[0].startswith("rate limits not checked until Redis answers again")

@@ -232,3 +232,19 @@ async def test_a_gateway_on_redis_exits_cleanly_on_sigterm(gateways: Gateways) -
     _, proc = await gateways.start()
     proc.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(proc.wait, 60) == 0
+
+
+async def test_two_processes_on_one_redis_share_the_rate_limit(gateways: Gateways) -> None:
+    limits = {"GATEWAY_RATE_LIMIT_INTAKE": "3", "GATEWAY_RATE_LIMIT_EXEMPT": "[]"}
+    urls = [(await gateways.start(**limits))[0] for _ in range(2)]
+    connector = aiohttp.TCPConnector(local_addr=("127.0.0.9", 0))
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def post(n: int) -> int:
+            body = {"external_id": f"rl-{n}", "sender": {"id": "rl"}, "text": "parcel late"}
+            async with http.post(f"{urls[n % 2]}/api/v1/messages", json=body) as resp:
+                return resp.status
+
+        statuses = [await post(n) for n in range(4)]
+    # Three in the window across both processes, not three on each.
+    assert statuses == [202, 202, 202, 429]
