@@ -129,9 +129,12 @@ async def measure(args: argparse.Namespace, data_dir: Path) -> None:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, url, proc, timeout=300)
         errors = await barrage(url, args.seconds, args.windows, sample)
+        await asyncio.sleep(args.settle)
+        settled = rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
+    print(f"{args.settle:g}s after the barrage: RSS {settled:.0f} MB")
     print(f"5xx answers: {errors}")
     print(f"RSS growth, last window / first window: {samples[-1] / samples[0]:.2f}")
 
@@ -148,11 +151,14 @@ async def trace(args: argparse.Namespace, data_dir: Path) -> None:
 
     async with running_gateway(settings) as live:
         errors = await barrage(live.url, args.seconds, args.windows, sample)
+        await asyncio.sleep(args.settle)  # what is still in flight is not what leaked
         last = _snapshot()
     print(f"5xx answers: {errors}")
-    print("grew most between the end of window 1 and the end:")
-    for stat in last.compare_to(first[0], "lineno")[:15]:
+    print(f"grew most between the end of window 1 and {args.settle:g}s after the barrage:")
+    for stat in last.compare_to(first[0], "traceback")[:8]:
         print(f"  {stat}")
+        for line in stat.traceback.format(limit=6, most_recent_first=True):
+            print(f"      {line}")
 
 
 def _snapshot() -> tracemalloc.Snapshot:
@@ -165,6 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=240)
     parser.add_argument("--windows", type=int, default=8)
+    parser.add_argument("--settle", type=float, default=20, help="seconds before the last look")
     parser.add_argument("--models", type=Path, help="a trained models/ folder to reuse")
     parser.add_argument("--trace", action="store_true", help="in-process, with tracemalloc")
     args = parser.parse_args()

@@ -20,11 +20,14 @@ import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from pydantic import Field
 
 from gateway import bounds
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 from gateway.web.keys import RATE_LIMITER
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.rate_limit import RateLimited
 
 from . import CHANNEL
@@ -40,6 +43,10 @@ log = logging.getLogger(__name__)
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
 GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
+
+
+class ChatQuery(Query):
+    session: str | None = Field(None, description="the session token to resume")
 
 
 class WebChatInput:
@@ -61,7 +68,9 @@ class WebChatInput:
         routes.get("/ws/chat")(self.chat)
         return routes
 
+    @accepts(query=ChatQuery)
     async def chat(self, request: web.Request) -> web.WebSocketResponse:
+        """The customer's chat socket; `?session=` (or the cookie) resumes a session."""
         if not origin_allowed(request, self._origins):
             raise web.HTTPForbidden(
                 text='{"error": {"code": "origin_refused", "message": "this site may not '
@@ -69,7 +78,7 @@ class WebChatInput:
                 content_type="application/json",
             )
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
-        offered = request.query.get("session") or request.cookies.get(COOKIE)
+        offered = read_query(request, ChatQuery).session or request.cookies.get(COOKIE)
         token = offered if is_session_token(offered) else None
         limiter = request.app[RATE_LIMITER]
         if token is None:  # a resumed session is not a new one

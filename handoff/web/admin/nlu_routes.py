@@ -9,11 +9,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from gateway.problems import details, first_problem
 from gateway.store import audit
 from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, NLU, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff.web.admin import training
 from handoff.web.admin.nlu_data import (
@@ -56,11 +59,18 @@ async def _record(request: web.Request, action: str, subject: str, before: Any, 
     )
 
 
+class ExamplesQuery(Query):
+    intent: str | None = Field(None, max_length=100)
+    language: str | None = Field(None, max_length=16)
+
+
 @routes.get("/api/v1/admin/nlu/examples")
 @requires_role()
+@accepts(query=ExamplesQuery)
 async def list_examples(request: web.Request) -> web.Response:
     """`{"examples": [{"id", "intent", "text", "language"}]}`, `?intent=` and `?language=`."""
-    intent, language = request.query.get("intent"), request.query.get("language")
+    query = read_query(request, ExamplesQuery)
+    intent, language = query.intent, query.language
     found = [
         as_dict(e)
         for e in _files(request).examples()
@@ -76,7 +86,7 @@ async def add_examples(request: web.Request) -> web.Response:
     try:
         body = _NEW_EXAMPLES.validate_python(await read_json_value(request))
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", str(exc).splitlines()[0]) from None
+        raise ApiError(422, "validation_error", first_problem(exc), details(exc)) from None
     wanted = body if isinstance(body, list) else [body]
     files = _files(request)
     examples = files.examples()
