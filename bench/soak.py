@@ -140,12 +140,14 @@ class Faults:
     def __init__(self, data_dir: Path, port: int, env: dict[str, str], redis: RedisServer) -> None:
         self.data_dir, self.port, self.env, self.redis = data_dir, port, env, redis
         self.proc = start_gateway(data_dir, port, **env)
-        self.rss: dict[int, float] = {}
+        self.rss: dict[str, float] = {}
 
     def sample_rss(self) -> None:
-        for pid in [self.proc.pid, *child_pids(self.proc.pid)]:
+        """Peak RSS of the web process and of its pipeline workers, by role."""
+        roles = [("web", self.proc.pid), *(("worker", p) for p in child_pids(self.proc.pid))]
+        for role, pid in roles:
             with contextlib.suppress(OSError, RuntimeError):
-                self.rss[pid] = max(self.rss.get(pid, 0.0), peak_rss_mb(pid))
+                self.rss[role] = max(self.rss.get(role, 0.0), peak_rss_mb(pid))
 
     async def kill_gateway(self, http: aiohttp.ClientSession, base: str) -> None:
         self.sample_rss()
@@ -253,13 +255,18 @@ async def soak(
         stopped = f"no (killed after {STOP_SECONDS}s)"
     delivered, doubled = email.answers()
     print(f"sent (acknowledged by the gateway or the mail server): {len(t.acked)}")
+    by_channel = {"api": "-api-", "web_chat": "-chat-", "email": "email-"}
+    print("sent by channel: " + ", ".join(
+        f"{name} {sum(marker in key for key in t.acked)}" for name, marker in by_channel.items()
+    ))  # fmt: skip
     for name, value in figures.items():
         print(f"{name}: {value}")
     print(f"email acknowledgements received by SMTP: {delivered}")
     print(f"email acknowledgements received twice by SMTP: {doubled}")
     print(f"bad inputs sent: {t.bad_sent}")
     print(f"5xx answers (other than 503 retry): {t.errors_5xx}")
-    print(f"peak RSS MB (one process): {max(faults.rss.values()):.0f}")
+    for role, peak in sorted(faults.rss.items()):
+        print(f"peak RSS MB ({role} process): {peak:.0f}")
     print(f"gateway stopped on SIGTERM: {stopped}")
 
 
