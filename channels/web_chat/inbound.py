@@ -25,13 +25,14 @@ from pydantic import Field
 from gateway import bounds
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
+from gateway.web.frames import FrameError
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.openapi import accepts
 from gateway.web.query import Query, read_query
 from gateway.web.rate_limit import RateLimited
 
 from . import CHANNEL
-from .frames import Frame, FrameError, Hello, Message, read_frame
+from .frames import FRAMES, Frame, Hello, Message
 from .guard import origin_allowed, verified_customer
 from .outbound import reply_frame
 from .presence import agents_online
@@ -108,10 +109,10 @@ class WebChatInput:
                     await _error(ws, "invalid_json", "a frame must be a JSON object with a type")
                     continue
                 try:
-                    parsed: Frame | None = read_frame(data)
+                    parsed: Frame | None = FRAMES.validate(data)
                 except FrameError as exc:
                     parsed, refusal = None, exc
-                if token is None:  # the first frame opens the session, whatever it is
+                if token is None:  # the first object frame opens the session, whatever it is
                     wanted = parsed.session if isinstance(parsed, Hello) else None
                     resumed = is_session_token(wanted)
                     token = str(wanted) if resumed else provisional

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, Field
@@ -21,6 +21,7 @@ from gateway.db.engine import Database
 from gateway.store.staff import StaffMember, staff_for_token
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
+from gateway.web.frames import FrameError, FrameModel, FrameReader
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, authenticate, bearer_token, requires_role
 from gateway.web.openapi import accepts
@@ -111,6 +112,15 @@ async def run_hub(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+class StaffPing(FrameModel):
+    type: Literal["ping"]
+
+
+STAFF_FRAMES: FrameReader[StaffPing] = FrameReader(
+    Annotated[StaffPing, Field(discriminator="type")], "ping"
+)
+
+
 class SocketQuery(Query):
     token: str = Field("", description="a staff API token, for clients that cannot send headers")
 
@@ -129,8 +139,17 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     try:
         await socket.send_json({"type": "hello", "staff": member.name, "role": member.role})
         async for frame in socket:
-            if frame.type == WSMsgType.TEXT and frame.data == "ping":
+            if frame.type != WSMsgType.TEXT:
+                continue
+            if frame.data == "ping":  # the bare keep-alive of early consoles
                 await socket.send_str("pong")
+                continue
+            try:
+                STAFF_FRAMES.parse(frame.data)  # a ping: the only frame a console sends
+            except FrameError as exc:
+                await socket.send_json(exc.frame())
+            else:
+                await socket.send_json({"type": "pong"})
     finally:
         hub.remove(socket)
     return socket
