@@ -40,6 +40,7 @@ from gateway.pipeline import BATCH_SIZE, IntakePipeline
 from gateway.redis_link import RedisLink, consumer_name
 from gateway.settings import Settings, load_settings
 from gateway.store import messages as message_store
+from gateway.tasks import stop
 from nlu import NluService
 from nlu.replies import ReplyTemplates
 
@@ -99,9 +100,7 @@ class PipelineWorker:
                     await asyncio.wait_for(self.wakeup.wait(), IDLE_POLL_SECONDS)
                 self.wakeup.clear()
         finally:
-            for task in (watcher, relay):
-                task.cancel()
-            await asyncio.gather(watcher, relay, return_exceptions=True)
+            await stop([watcher, relay])
             await self.relay.close()
             await self.nlu.close()
             await self.database.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
@@ -21,6 +20,7 @@ from aiohttp import web
 
 from gateway.channels import ChannelContext, ChannelSet
 from gateway.leases import Lease
+from gateway.tasks import stop
 
 from . import CHANNEL
 from .bot import build_bot, redact
@@ -96,9 +96,7 @@ class _Lifetime:
 
     async def stop_receiving(self, _app: web.Application) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop([self._task])
 
 
 async def _register_webhook(bot: Bot, url: str, secret: str) -> None:

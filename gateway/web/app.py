@@ -29,6 +29,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
 from gateway.store import messages as message_store
+from gateway.tasks import running, stop
 from gateway.web import openapi
 from gateway.web.keys import (
     CLOCK,
@@ -142,14 +143,8 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
 
 async def _events(app: web.Application) -> AsyncIterator[None]:
     """Events from other processes in; events crashed processes left behind, out again."""
-    tasks = [
-        asyncio.create_task(app[EVENTS].run(), name="event-bus"),
-        asyncio.create_task(app[EVENT_RELAY].run(), name="event-relay"),
-    ]
-    yield
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    async with running({"event-bus": app[EVENTS].run(), "event-relay": app[EVENT_RELAY].run()}):
+        yield
     await app[EVENT_RELAY].close()
     # Closed only now: the bus listens on the link's client, and a client closed under a
     # listening bus left it reconnecting on a dead pool, which hung the shutdown for good.
@@ -166,11 +161,8 @@ async def _nlu(app: web.Application) -> AsyncIterator[None]:
         return
     # Loading may train the first model on a fresh data directory: keep the loop free.
     await asyncio.get_running_loop().run_in_executor(None, service.load)
-    watcher = asyncio.create_task(service.watch(2.0), name="nlu-model-watch")
-    yield
-    watcher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watcher
+    async with running({"nlu-model-watch": service.watch(2.0)}):
+        yield
     await service.close()
 
 
@@ -192,9 +184,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         if processes is not None:
             remaining = len(await app[DATABASE].read(message_store.pending_message_ids))
             _log_drained(remaining, sent)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop(tasks)
         return  # the Redis link closes with the event bus, which shares its client
     await pipeline.resume()
     tasks = [
@@ -210,9 +200,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         sent = await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
     _log_drained(0 if drained else pipeline.queued, sent)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await stop(tasks)
 
 
 async def _hear_redis(app: web.Application, link: RedisLink) -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from gateway.db.engine import Database
 from gateway.store.staff import StaffMember, staff_for_token
+from gateway.tasks import running
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.frames import FrameError, FrameModel, FrameReader
@@ -105,11 +106,8 @@ HUB = web.AppKey("console_hub", ConsoleHub)
 
 
 async def run_hub(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[HUB].tail(), name="staff-console-tail")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running({"staff-console-tail": app[HUB].tail()}):
+        yield
 
 
 class StaffPing(FrameModel):

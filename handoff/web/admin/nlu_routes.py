@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from gateway.problems import details, first_problem
 from gateway.store import audit
+from gateway.tasks import stop
 from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, NLU, SETTINGS
@@ -177,7 +178,4 @@ async def training_tasks(app: web.Application) -> AsyncIterator[None]:
     """Stops trainings still running when the app stops (their jobs then read as stale)."""
     yield
     jobs: set[asyncio.Task[None]] = app[JOBS]
-    running = list(jobs)
-    for task in running:
-        task.cancel()
-    await asyncio.gather(*running, return_exceptions=True)
+    await stop(list(jobs))
