@@ -39,7 +39,8 @@ from _harness import peak_rss_mb  # noqa: E402
 from _soak_email import EmailSide  # noqa: E402
 
 from gateway.db.engine import Database  # noqa: E402
-from gateway.db.schema import messages, outbox, tickets  # noqa: E402
+from gateway.db.schema import messages, outbox  # noqa: E402
+from handoff.schema import tickets  # noqa: E402
 from tests.channels.email.conftest import SmtpSink, dovecot_binary, dovecot_server  # noqa: E402
 from tests.gateway.processes import (  # noqa: E402
     RedisServer,

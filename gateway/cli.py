@@ -8,38 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from gateway.db.engine import Database
-from gateway.db.migrate import upgrade
 from gateway.logs import configure_logging
 from gateway.settings import Settings, SettingsError, load_settings
-from gateway.startup import (
-    STORAGE_ERRORS,
-    StartupError,
-    check_data_dir,
-    check_port_free,
-    database_error,
-    describe_database,
-    refuse_second_database,
-    sqlite_file,
-)
-from gateway.store.staff import (
-    ROLES,
-    StaffNameTaken,
-    StaffNotFound,
-    add_staff,
-    list_staff,
-    reissue_token,
-    update_staff,
-)
+from gateway.startup import StartupError
 from nlu.commands import add_nlu_commands
 
 
@@ -50,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     known, rest = config_option.parse_known_args(argv)
     command = next((word for word in rest if not word.startswith("-")), None)
     # `nlu parse` must start fast: it needs neither the channels nor the staff commands,
-    # whose imports (aiogram, the admin pages' trainer) cost seconds.
+    # whose imports (aiogram, SQLAlchemy, the admin pages' trainer) cost seconds.
     args = _parser(with_packages=command != "nlu").parse_args(rest)
     try:
         overrides = {
@@ -98,36 +73,6 @@ def _parser(*, with_packages: bool = True) -> argparse.ArgumentParser:
     )
     run.set_defaults(run=_run)
 
-    users = commands.add_parser("users", help="staff accounts")
-    users_commands = users.add_subparsers(dest="users_command", required=True)
-    add = users_commands.add_parser("add", help="create a staff account and print its API token")
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=ROLES)
-    add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="also set a console password, read from the first line of stdin",
-    )
-    add.set_defaults(run=_users_add)
-    users_commands.add_parser("list", help="every staff account with its role").set_defaults(
-        run=_users_list
-    )
-    disable = users_commands.add_parser("disable", help="disable an account (its token stops)")
-    disable.add_argument("name")
-    disable.set_defaults(run=_users_disable)
-    token = users_commands.add_parser(
-        "token", help="issue a new API token for an account; the old one stops working"
-    )
-    token.add_argument("name")
-    token.set_defaults(run=_users_token)
-    password = users_commands.add_parser(
-        "password",
-        help="set a staff member's console password (first line of stdin, or asked for), "
-        "lift a lockout and end their console sessions",
-    )
-    password.add_argument("name")
-    password.set_defaults(run=_users_password)
-
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations").set_defaults(
@@ -137,6 +82,9 @@ def _parser(*, with_packages: bool = True) -> argparse.ArgumentParser:
     add_nlu_commands(commands)
     if with_packages:
         from gateway import wiring
+        from gateway.staff_commands import add_users_commands
+
+        add_users_commands(commands)
 
         for add_commands in wiring.CLI_COMMANDS:
             add_commands(commands)
@@ -145,6 +93,23 @@ def _parser(*, with_packages: bool = True) -> argparse.ArgumentParser:
 
 def _prepare(settings: Settings, command: str) -> None:
     """Checks what every command needs and migrates the database, or raises `StartupError`."""
+    from gateway.db.current import sqlite_is_current
+
+    if command == "nlu" and not settings.database_url:
+        # The embedded database already at the newest migration: nothing to do, and `nlu
+        # parse` of one line saves the second that importing Alembic and SQLAlchemy costs.
+        if sqlite_is_current(settings.data_dir / "gateway.db"):
+            return
+    from gateway.startup import (
+        check_data_dir,
+        check_port_free,
+        database_error,
+        describe_database,
+        refuse_second_database,
+        sqlite_file,
+        storage_errors,
+    )
+
     check_data_dir(settings.data_dir)
     if command == "run":
         check_port_free(settings.host, settings.port)
@@ -154,7 +119,7 @@ def _prepare(settings: Settings, command: str) -> None:
     is_new = database_file is not None and not database_file.exists()
     try:
         asyncio.run(_migrate(settings))
-    except STORAGE_ERRORS as exc:
+    except storage_errors() as exc:
         raise database_error(settings.effective_database_url, exc) from None
     if is_new:
         # Said on stderr so scripts reading stdout are unaffected, and loudly: a database
@@ -164,6 +129,9 @@ def _prepare(settings: Settings, command: str) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
+    from gateway.db.engine import Database
+    from gateway.db.migrate import upgrade
+
     database = Database(settings.effective_database_url)
     try:
         await upgrade(database)
@@ -172,6 +140,8 @@ async def _migrate(settings: Settings) -> None:
 
 
 def _db_upgraded(_args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.startup import describe_database
+
     print(f"{describe_database(settings.effective_database_url)} is up to date")
     return 0
 
@@ -185,126 +155,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"complaint-gateway: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-def _users_add(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.store import sessions  # argon2, only for passwords
-
-    password_hash = None
-    if args.password_stdin:
-        password_hash = _read_password(from_stdin=True)
-        if password_hash is None:
-            return 2
-
-    async def create() -> str:
-        database = Database(settings.effective_database_url)
-        try:
-
-            def add(conn: Connection) -> str:
-                token = add_staff(conn, args.name, args.role, datetime.now(UTC))
-                if password_hash is not None:
-                    sessions.set_password(conn, args.name, password_hash)
-                return token
-
-            return await database.write(add)
-        finally:
-            await database.dispose()
-
-    try:
-        token = asyncio.run(create())
-    except StaffNameTaken:
-        print(
-            f"complaint-gateway: a staff account named {args.name!r} exists already",
-            file=sys.stderr,
-        )
-        return 1
-    where = describe_database(settings.effective_database_url)
-    print(f"Created {args.role} {args.name!r} in {where}. API token (shown once, keep it secret):")
-    print(token)
-    return 0
-
-
-def _staff_call(settings: Settings, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    async def call() -> Any:
-        database = Database(settings.effective_database_url)
-        try:
-            return await database.write(lambda conn: fn(conn, *args, **kwargs))
-        finally:
-            await database.dispose()
-
-    return asyncio.run(call())
-
-
-def _users_list(_args: argparse.Namespace, settings: Settings) -> int:
-    accounts = _staff_call(settings, list_staff)
-    width = max([len(a["name"]) for a in accounts] + [4])
-    print(f"{'NAME':<{width}}  {'ROLE':<10}  STATE")
-    for account in accounts:
-        state = f"disabled {account['disabled_at']}" if account["disabled"] else "active"
-        print(f"{account['name']:<{width}}  {account['role']:<10}  {state}")
-    return 0
-
-
-def _users_disable(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        _staff_call(settings, update_staff, args.name, datetime.now(UTC), "cli", disabled=True)
-    except StaffNotFound:
-        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
-        return 1
-    print(f"Disabled {args.name!r}; its API token no longer works.")
-    return 0
-
-
-def _users_token(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        token = _staff_call(settings, reissue_token, args.name, datetime.now(UTC), "cli")
-    except StaffNotFound:
-        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
-        return 1
-    print(f"New API token for {args.name!r} (the old one no longer works; shown once):")
-    print(token)
-    return 0
-
-
-def _users_password(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.store import sessions  # argon2, only for passwords
-
-    password_hash = _read_password(from_stdin=not sys.stdin.isatty())
-    if password_hash is None:
-        return 2
-
-    async def store() -> None:
-        database = Database(settings.effective_database_url)
-        try:
-            await database.write(sessions.set_password, args.name, password_hash)
-        finally:
-            await database.dispose()
-
-    try:
-        asyncio.run(store())
-    except sessions.UnknownStaff:
-        print(f"complaint-gateway: no staff account named {args.name!r}", file=sys.stderr)
-        return 1
-    print(f"Console password set for {args.name!r}; their console sessions have ended.")
-    return 0
-
-
-def _read_password(*, from_stdin: bool) -> str | None:
-    """The argon2id hash of a password read from stdin's first line or asked for twice."""
-    from gateway.store import sessions  # argon2, only for passwords
-
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("New console password: ")
-        if getpass.getpass("Again: ") != password:
-            print("complaint-gateway: the passwords differ", file=sys.stderr)
-            return None
-    try:
-        return sessions.hash_password(password)
-    except sessions.WeakPassword as exc:
-        print(f"complaint-gateway: {exc}", file=sys.stderr)
-        return None
 
 
 if __name__ == "__main__":

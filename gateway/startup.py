@@ -18,19 +18,21 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from gateway.settings import Settings
+if TYPE_CHECKING:  # SQLAlchemy is imported when needed: `nlu parse` starts without it
+    from gateway.settings import Settings
 
 
 class StartupError(Exception):
     """The gateway cannot start; the message says why and what to do, in one line."""
 
 
-#: What a database that cannot be reached raises, whichever driver is in use.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, OSError)
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """What a database that cannot be reached raises, whichever driver is in use."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return (OperationalError, DBAPIError, OSError)
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -70,6 +72,8 @@ def port_error(host: str, port: int, exc: OSError) -> str:
 
 def describe_database(url: str) -> str:
     """The database for people: a SQLite file's path, or a server URL without its password."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         return f"SQLite file {parsed.database}"
@@ -86,6 +90,8 @@ def database_error(url: str, exc: BaseException) -> StartupError:
 
 def sqlite_file(settings: Settings) -> Path | None:
     """The SQLite file the settings point at, or None for a database server."""
+    from sqlalchemy.engine import make_url
+
     if not settings.is_sqlite:
         return None
     return Path(make_url(settings.effective_database_url).database or "")

@@ -40,7 +40,7 @@ from gateway.pipeline import BATCH_SIZE, IntakePipeline
 from gateway.redis_link import RedisLink, consumer_name
 from gateway.settings import Settings, load_settings
 from gateway.store import messages as message_store
-from gateway.tasks import stop
+from gateway.tasks import running, start, stop
 from nlu import NluService
 from nlu.replies import ReplyTemplates
 
@@ -66,12 +66,13 @@ class PipelineWorker:
             handler,
             Metrics(),
             system_clock,
+            wiring.TICKETS,
             max_attempts=settings.pipeline_max_attempts,
         )
         self.lease = timedelta(seconds=settings.pipeline_claim_seconds)
         self.wakeup = asyncio.Event()
         self.stopping = False
-        self.link = RedisLink(settings.redis_url) if settings.redis_url else None
+        self.link = RedisLink(settings.redis_url.get_secret_value()) if settings.redis_url else None
         # What the ticket transactions emit (tickets opened, replies queued) reaches the
         # other processes' subscribers: through Redis, or through the parent.
         self.bus = EventBus(RedisTransport(self.link.client) if self.link else ParentPipe())
@@ -84,8 +85,8 @@ class PipelineWorker:
         """Claims and processes until `stop`; finishes the batch in hand first."""
         await asyncio.get_running_loop().run_in_executor(None, self.nlu.load)
         _report([])  # an empty line: ready, the model is loaded
-        watcher = asyncio.create_task(self.nlu.watch(2.0), name="nlu-model-watch")
-        relay = asyncio.create_task(self.relay.run(), name="event-relay")
+        watcher = start("nlu-model-watch", self.nlu.watch(2.0))
+        relay = start("event-relay", self.relay.run())
         try:
             while not self.stopping:
                 done = await (self.work_once() if self.link is None else self._from_stream())
@@ -193,13 +194,8 @@ async def _main(settings: Settings) -> None:
     # Ctrl-C reaches the whole process group: the parent decides when workers stop (it
     # closes their stdin once its requests are answered).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    wakeups = asyncio.create_task(_read_wakeups(worker), name="worker-wakeups")
-    try:
+    async with running({"worker-wakeups": _read_wakeups(worker)}):
         await worker.run()
-    finally:
-        wakeups.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await wakeups
 
 
 def main() -> None:

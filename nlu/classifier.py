@@ -48,11 +48,8 @@ def fit_vectoriser(texts: Sequence[str], config: FeatureConfig) -> Vectoriser:
         tfidf.fit(texts)
         vocabulary = {str(k): int(v) for k, v in tfidf.vocabulary_.items()}
         blocks.append(
-            Block(
-                vocabulary=vocabulary,
-                idf=np.asarray(tfidf.idf_, dtype=np.float32),
-                offset=offset,
-                weight=weight,
+            Block.from_vocabulary(
+                vocabulary, np.asarray(tfidf.idf_, dtype=np.float32), offset, weight
             )
         )
         offset += len(vocabulary)

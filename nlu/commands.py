@@ -233,7 +233,8 @@ def run_train(args: argparse.Namespace, data_dir: Path) -> int:
 def run_eval(args: argparse.Namespace, data_dir: Path) -> int:
     """``nlu eval``: cross-validation and the held-out set; or ``--test FILE`` scored by the
     model in use (the newest stored version; ``--retrain`` trains on ``--data`` first)."""
-    from nlu.evaluation import cross_validate, evaluate_on_test, format_report
+    from nlu.evaluation import cross_validate, evaluate_on_test
+    from nlu.report_text import format_report
     from nlu.training_data import (
         HELD_OUT_DIR,
         SHIPPED_DATA_DIR,

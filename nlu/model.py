@@ -20,7 +20,7 @@ from nlu.result import IntentScore, ParseResult
 from nlu.signals import SignalMatcher
 from nlu.translit import to_cyrillic
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 """Bumped when the stored state's layout changes incompatibly."""
 
 
@@ -231,7 +231,7 @@ class NluModel:
         return heads.urgency.classes[int(p.argmax())].removeprefix("urgency_")
 
     def to_state(self) -> dict[str, Any]:
-        """Plain, picklable data (dicts, lists, numpy arrays) for the model store."""
+        """Plain data (dicts, lists, numbers, numpy arrays) for the model store."""
         return {
             "format": STATE_FORMAT,
             "version": self.version,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlu.embedding import set_weights_cache
 from nlu.model import NluModel
 from nlu.result import Entity, IntentScore, ParseResult
 from nlu.store import ModelStore
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from nlu.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
+
+ENCODER_FOLDER = "encoder"
+"""The sentence encoder's memory-mapped weights live in ``<data_dir>/models/encoder``."""
 
 FALLBACK_WARNING_INTERVAL = 60.0
 """Seconds between two warnings that Rasa is unreachable (one per failure would flood logs)."""
@@ -34,6 +38,7 @@ class NluService:
     def __init__(self, data_dir: Path, rasa_url: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.store = ModelStore(self.data_dir / "models")
+        set_weights_cache(self.data_dir / "models" / ENCODER_FOLDER)
         self._model: NluModel | None = None
         self._reload_lock = threading.Lock()
         self._rasa: RasaClient | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from nlu.intents import URGENCY_LEVELS, urgency_rank
 from nlu.normalise import bounded, fold, fold_entry
-from nlu.vocabulary import LookupIndex, combine, compile_regexes
+from nlu.vocabulary import LookupIndex, compile_table
 
 _TABLE_NAME = re.compile(r"^(?P<level>[a-z]+)\.(?P<reason>[a-z_]+)$")
 
@@ -58,7 +58,7 @@ class SignalMatcher:
             entries.append((i, [fold_entry(e) for e in lookups.get(name, ())]))
             # Regex entries see folded text too, so an explicit "ё" in them is folded as well.
             sources = [s.replace("ё", "е").replace("Ё", "Е") for s in regexes.get(name, ())]
-            patterns = combine(compile_regexes(name, sources, re.IGNORECASE), re.IGNORECASE)
+            patterns = compile_table(name, sources, re.IGNORECASE)
             if patterns:
                 self._regexes.append((i, patterns))
         self._lookups = LookupIndex(entries)

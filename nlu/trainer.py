@@ -195,6 +195,8 @@ def train(
     urgency_signals = [matcher.match(to_cyrillic(e.text)) for e in urgency_examples]
 
     def calibrated(heads: Heads) -> Heads:
+        if heads.intent.held_out is not None:
+            heads.intent.confidence_map = top_confidence_map(heads.intent, intent_labels)
         if heads.urgency is not None and heads.urgency.held_out is not None:
             heads.urgency_map = urgency_confidence_map(
                 heads.urgency, urgency_labels, urgency_signals
@@ -250,6 +252,17 @@ def train(
         dense_heads=dense_heads,
         embedding=EMBEDDING_NAME if dense_heads else None,
     )
+
+
+def top_confidence_map(head: LinearHead, labels: Sequence[str]) -> tuple[list[float], list[float]]:
+    """How often the head's first answer is right at each confidence, measured on its
+    held-out folds (cross-validation of the training data, never the evaluation sets)."""
+    if head.held_out is None:
+        raise ValueError("the head was trained without held-out folds")
+    truth = [head.classes.index(label) for label in labels]
+    top = head.held_out.max(axis=1)
+    right = head.held_out.argmax(axis=1) == truth
+    return fit_confidence_map(top.tolist(), right.tolist())
 
 
 def urgency_confidence_map(

@@ -29,7 +29,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
 from gateway.store import messages as message_store
-from gateway.tasks import running, stop
+from gateway.tasks import running, start, stop
 from gateway.web import openapi
 from gateway.web.keys import (
     CLOCK,
@@ -44,10 +44,11 @@ from gateway.web.keys import (
     RATE_LIMITER,
     REDIS,
     SETTINGS,
+    TICKETS,
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.rate_limit import RateLimiter
-from gateway.web.routes import audit, data_rights, health, parse, session
+from gateway.web.routes import audit, health, parse, session
 from gateway.workers import WorkerProcesses, WorkersElsewhere
 from nlu import NluService
 from nlu.replies import ReplyTemplates
@@ -80,15 +81,25 @@ def build_app(
     relay = EventRelay(database, bus, clock)
     nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
     channel_set = ChannelSet()
-    outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock)
+    outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock, wiring.TICKETS)
     templates = ReplyTemplates(settings.data_dir / "templates")
     desk = wiring.ticket_desk(settings, templates)
     handler = MessageHandler(desk)
     pipeline = IntakePipeline(
-        database, nlu, handler, metrics, clock, max_attempts=settings.pipeline_max_attempts
+        database,
+        nlu,
+        handler,
+        metrics,
+        clock,
+        wiring.TICKETS,
+        max_attempts=settings.pipeline_max_attempts,
     )
     bus.subscribe(outbox.on_queued, OutboxQueued)
-    link = RedisLink(settings.redis_url) if worker_processes and settings.redis_url else None
+    link = (
+        RedisLink(settings.redis_url.get_secret_value())
+        if worker_processes and settings.redis_url
+        else None
+    )
     app[REDIS] = link
     if link is not None:
         bus.transport = RedisTransport(link.client)
@@ -102,6 +113,7 @@ def build_app(
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
     app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
+    app[TICKETS] = wiring.TICKETS
     app[EVENTS], app[EVENT_RELAY] = bus, relay
     app[RATE_LIMITER] = RateLimiter(settings)
 
@@ -118,6 +130,7 @@ def build_app(
         app=app,
         events=bus,
         registry=wiring.CHANNELS,
+        tickets=wiring.TICKETS,
     )
     for channel in wiring.CHANNELS:
         channel.setup(context, channel_set)
@@ -127,7 +140,6 @@ def build_app(
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
     app.add_routes(session.routes)
-    app.add_routes(data_rights.routes)
     app.add_routes(openapi.routes)  # last: it describes every route added before
     return app
 
@@ -172,9 +184,9 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         processes, link = app.get(PROCESSES), app[REDIS]
         if processes is not None:
             await processes.start()
-        tasks = [asyncio.create_task(outbox.run(), name="outbox")]
+        tasks = [start("outbox", outbox.run())]
         if link is not None:
-            tasks.append(asyncio.create_task(_hear_redis(app, link), name="redis-listen"))
+            tasks.append(start("redis-listen", _hear_redis(app, link)))
         yield
         if processes is not None:
             await processes.stop()  # each worker finishes its batch first
@@ -188,11 +200,10 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         return  # the Redis link closes with the event bus, which shares its client
     await pipeline.resume()
     tasks = [
-        asyncio.create_task(pipeline.run_worker(), name=f"pipeline-{i}")
-        for i in range(app[SETTINGS].pipeline_workers)
+        start(f"pipeline-{i}", pipeline.run_worker()) for i in range(app[SETTINGS].pipeline_workers)
     ]
-    tasks.append(asyncio.create_task(pipeline.sweep(), name="pipeline-sweep"))
-    tasks.append(asyncio.create_task(outbox.run(), name="outbox"))
+    tasks.append(start("pipeline-sweep", pipeline.sweep()))
+    tasks.append(start("outbox", outbox.run()))
     yield
     # Finish what is in flight; anything left stays stored and is resumed at next start.
     drained = await pipeline.drain(DRAIN_SECONDS)

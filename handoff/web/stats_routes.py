@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import BeforeValidator, Field
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import customers, tickets
+from gateway.db.schema import customers
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
@@ -23,6 +23,7 @@ from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff.policy.stats import period_stats, timeliness
 from handoff.policy.workload import backlog, holder_figures
+from handoff.schema import tickets
 
 routes = web.RouteTableDef()
 

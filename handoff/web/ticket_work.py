@@ -11,7 +11,6 @@ import yaml
 from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from gateway.store import ledger
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
@@ -19,6 +18,7 @@ from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.openapi import accepts
 from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
+from handoff import ledger
 from handoff.keys import DESK
 from handoff.policy import lifecycle
 from handoff.policy.transfer import UnknownTarget, transfer

@@ -9,8 +9,8 @@ import pytest
 
 from nlu.calibration import calibration_summary, expected_calibration_error, reliability
 from nlu.classifier import CONFIDENT, earned_confidence
-from nlu.evaluation import example_language, urgency_figures
 from nlu.features import LinearHead
+from nlu.metrics import example_language, urgency_figures
 from nlu.training_data import HELD_OUT_DIR, SHIPPED_DATA_DIR, read_training_data
 
 

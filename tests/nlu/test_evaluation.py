@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlu.evaluation import class_metrics, cross_validate, format_report
+from nlu.evaluation import cross_validate
+from nlu.metrics import class_metrics
+from nlu.report_text import format_report
 from nlu.training_data import read_training_data
 
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from gateway.store.messages import list_for_audit
 from gateway.web.errors import ApiError
-from gateway.web.keys import DATABASE, PIPELINE, SETTINGS
+from gateway.web.keys import DATABASE, PIPELINE, SETTINGS, TICKETS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.openapi import accepts
 from gateway.web.query import Page, read_query
@@ -32,7 +32,11 @@ async def list_messages(request: web.Request) -> web.Response:
     zone = request.app[SETTINGS].zone
     page, next_cursor = await request.app[DATABASE].read(
         lambda conn: list_for_audit(
-            conn, channel=query.channel, limit=query.limit, before=query.cursor
+            conn,
+            request.app[TICKETS],
+            channel=query.channel,
+            limit=query.limit,
+            before=query.cursor,
         )
     )
     for item in page:

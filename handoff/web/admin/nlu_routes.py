@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from gateway.problems import details, first_problem
 from gateway.store import audit
-from gateway.tasks import stop
+from gateway.tasks import start, stop
 from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, NLU, SETTINGS
@@ -151,9 +151,9 @@ async def start_training(request: web.Request) -> web.Response:
     except training.TrainingBusy as exc:
         raise ApiError(409, "conflict", f"training job {exc.args[0]} is still running") from None
     await _record(request, "nlu.train", f"job {job}", None, None)
-    task = asyncio.create_task(
+    task = start(
+        f"nlu-training-{job}",
         training.run_job(job, app[DATABASE], app[NLU], app[SETTINGS].data_dir, app[CLOCK]),
-        name=f"nlu-training-{job}",
     )
     app[JOBS].add(task)
     task.add_done_callback(app[JOBS].discard)
