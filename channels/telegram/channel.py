@@ -18,9 +18,9 @@ from aiogram.exceptions import (
 from aiogram.utils.backoff import Backoff
 from aiohttp import web
 
+from gateway import tasks
 from gateway.channels import ChannelContext, ChannelSet
 from gateway.leases import Lease
-from gateway.tasks import stop
 
 from . import CHANNEL
 from .bot import build_bot, redact
@@ -89,14 +89,14 @@ class _Lifetime:
 
     async def ctx(self, _app: web.Application) -> AsyncIterator[None]:
         if self._receiver is not None:
-            self._task = asyncio.create_task(self._receiver(), name="telegram-receiver")
+            self._task = tasks.start("telegram-receiver", self._receiver())
         yield
         await self.stop_receiving(_app)
         await self._bot.session.close()
 
     async def stop_receiving(self, _app: web.Application) -> None:
         if self._task is not None:
-            await stop([self._task])
+            await tasks.stop([self._task])
 
 
 async def _register_webhook(bot: Bot, url: str, secret: str) -> None:
