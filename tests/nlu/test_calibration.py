@@ -72,3 +72,18 @@ def test_earned_confidence_is_the_smoothed_accuracy_of_sure_answers() -> None:
     assert earned_confidence(top, correct) == pytest.approx(49 / 51)
     assert earned_confidence(np.asarray([0.7]), np.asarray([True])) == CONFIDENT
     assert earned_confidence(np.asarray([0.999] * 3), np.asarray([False] * 3)) == 0.5
+
+
+def test_a_confidence_map_sets_the_top_probability_and_keeps_the_order() -> None:
+    head = LinearHead(
+        classes=["a", "b", "c"],
+        coef=np.zeros((1, 3), dtype=np.float32),
+        intercept=np.asarray([3.0, 1.0, 0.0], dtype=np.float32),
+        confidence_map=([0.0, 1.0], [0.0, 0.6]),
+    )
+    p = head.probabilities(np.zeros(0, np.int32), np.zeros(0, np.float32))
+    raw = np.exp([3.0, 1.0, 0.0]) / np.exp([3.0, 1.0, 0.0]).sum()
+    assert p[0] == pytest.approx(0.6 * raw[0], abs=1e-6)
+    assert p.sum() == pytest.approx(1.0)
+    assert p[0] > p[1] > p[2]
+    assert LinearHead.from_state(head.to_state()).confidence_map == ([0.0, 1.0], [0.0, 0.6])

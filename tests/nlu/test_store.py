@@ -50,3 +50,13 @@ def test_manifest_is_json(tmp_path: Path, small_model: NluModel) -> None:
     store = ModelStore(tmp_path)
     folder = store.save(small_model)
     assert (folder / MANIFEST_FILE).read_text(encoding="utf-8").startswith("{")
+
+
+def test_versions_are_json_and_npy_without_pickle(tmp_path: Path, small_model: NluModel) -> None:
+    folder = ModelStore(tmp_path).save(small_model)
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert "model.json" in files and not any(f.endswith((".pkl", ".pickle")) for f in files)
+    assert any(f.startswith("arrays/") and f.endswith(".npy") for f in files)
+    loaded = ModelStore(tmp_path).load()
+    coef = loaded.heads.intent.coef
+    assert not coef.flags.writeable  # a read-only memory map, not a copy
