@@ -60,9 +60,14 @@ class EmailSide:
                 time.sleep(PAUSE_SECONDS)
         return n
 
-    def answers(self) -> tuple[int, int]:
-        """Acknowledgements the SMTP sink received: customer mails answered, and customer
-        mails answered more than once (what the customer would see as a duplicate)."""
+    def answers(self) -> tuple[int, int, int]:
+        """Acknowledgements the SMTP sink received: customer mails answered; those answered
+        by two different mails (what the customer sees as a duplicate); and those whose one
+        answer arrived twice with the same Message-ID (the outbox's at-least-once resend,
+        e.g. killed between the SMTP reply and its commit, which a mail client drops)."""
         with self.sink._lock:
-            per_mail = Counter(str(m["In-Reply-To"]) for m in self.sink.mails)
-        return len(per_mail), sum(1 for count in per_mail.values() if count > 1)
+            ids = Counter((str(m["In-Reply-To"]), str(m["Message-ID"])) for m in self.sink.mails)
+        answers_per_mail = Counter(reply_to for reply_to, _ in ids)
+        doubled = sum(1 for count in answers_per_mail.values() if count > 1)
+        resent = sum(1 for count in ids.values() if count > 1)
+        return len(answers_per_mail), doubled, resent

@@ -6,9 +6,10 @@ lost or doubled. The run starts its own aiosmtpd, redis-server and Dovecot on fr
 
     python bench/soak.py [--seconds 60] [--database-url URL] [--models DATA/models]
 
-Prints sent, stored, lost, duplicated tickets, duplicate acknowledgements (outbox rows, and
-mails the SMTP server got twice), 5xx and the peak RSS of the gateway's processes, one line
-each. Not part of the suite (the tests cover each fault alone).
+Prints sent, stored, lost, duplicated tickets, duplicate acknowledgements (outbox rows,
+customer mails answered by two different mails, and one answer resent with its own
+Message-ID), 5xx and the peak RSS of the gateway's processes, one line each. Not part of
+the suite (the tests cover each fault alone).
 """
 
 from __future__ import annotations
@@ -254,7 +255,7 @@ async def soak(
     except subprocess.TimeoutExpired:
         faults.proc.kill()
         stopped = f"no (killed after {STOP_SECONDS}s)"
-    delivered, doubled = email.answers()
+    delivered, doubled, resent = email.answers()
     print(f"sent (acknowledged by the gateway or the mail server): {len(t.acked)}")
     by_channel = {"api": "-api-", "web_chat": "-chat-", "email": "email-"}
     print("sent by channel: " + ", ".join(
@@ -264,6 +265,7 @@ async def soak(
         print(f"{name}: {value}")
     print(f"email acknowledgements received by SMTP: {delivered}")
     print(f"email acknowledgements received twice by SMTP: {doubled}")
+    print(f"email acknowledgements resent with the same Message-ID: {resent}")
     print(f"bad inputs sent: {t.bad_sent}")
     print(f"5xx answers (other than 503 retry): {t.errors_5xx}")
     for role, peak in sorted(faults.rss.items()):
