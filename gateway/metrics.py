@@ -54,6 +54,11 @@ class Metrics:
             "Inbound messages parked after failing the pipeline too often.",
             registry=self.registry,
         )
+        self.parked_now = Gauge(
+            "gateway_parked_messages",
+            "Inbound messages parked now, waiting for a person to retry them (any process).",
+            registry=self.registry,
+        )
         self.processed = Counter(
             "gateway_pipeline_processed",
             "Messages through the pipeline (ticket and reply queued), by this process's workers.",

@@ -22,6 +22,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from gateway.problems import all_problems
+
 
 class SettingsError(Exception):
     """A setting has a bad value; the message names the setting and what is wrong."""
@@ -209,10 +211,12 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             overrides["_config_file"] = config_file
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"GATEWAY_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = all_problems(exc, root="", name=_variable)
         raise SettingsError(f"invalid settings: {problems}") from None
     except ValueError as exc:  # e.g. a TOML syntax error
         raise SettingsError(f"invalid settings: {exc}") from None
+
+
+def _variable(path: str) -> str:
+    """A setting's dotted path as its environment variable."""
+    return "GATEWAY_" + path.replace(".", "_").upper()

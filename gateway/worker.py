@@ -40,6 +40,7 @@ from gateway.pipeline import BATCH_SIZE, IntakePipeline
 from gateway.redis_link import RedisLink, consumer_name
 from gateway.settings import Settings, load_settings
 from gateway.store import messages as message_store
+from gateway.tasks import running, start, stop
 from nlu import NluService
 from nlu.replies import ReplyTemplates
 
@@ -84,8 +85,8 @@ class PipelineWorker:
         """Claims and processes until `stop`; finishes the batch in hand first."""
         await asyncio.get_running_loop().run_in_executor(None, self.nlu.load)
         _report([])  # an empty line: ready, the model is loaded
-        watcher = asyncio.create_task(self.nlu.watch(2.0), name="nlu-model-watch")
-        relay = asyncio.create_task(self.relay.run(), name="event-relay")
+        watcher = start("nlu-model-watch", self.nlu.watch(2.0))
+        relay = start("event-relay", self.relay.run())
         try:
             while not self.stopping:
                 done = await (self.work_once() if self.link is None else self._from_stream())
@@ -100,9 +101,7 @@ class PipelineWorker:
                     await asyncio.wait_for(self.wakeup.wait(), IDLE_POLL_SECONDS)
                 self.wakeup.clear()
         finally:
-            for task in (watcher, relay):
-                task.cancel()
-            await asyncio.gather(watcher, relay, return_exceptions=True)
+            await stop([watcher, relay])
             await self.relay.close()
             await self.nlu.close()
             await self.database.dispose()
@@ -116,6 +115,10 @@ class PipelineWorker:
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + SWEEP_SECONDS
             if done := await self.work_once():
+                if len(done) == BATCH_SIZE:
+                    # A backlog the stream does not know (Redis lost entries, or was away):
+                    # drain it at full speed, not one batch per sweep interval.
+                    self._next_sweep = 0.0
                 return done
         try:
             entries = await self.link.read_work(self._consumer, BATCH_SIZE, STREAM_BLOCK_MS)
@@ -191,13 +194,8 @@ async def _main(settings: Settings) -> None:
     # Ctrl-C reaches the whole process group: the parent decides when workers stop (it
     # closes their stdin once its requests are answered).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    wakeups = asyncio.create_task(_read_wakeups(worker), name="worker-wakeups")
-    try:
+    async with running({"worker-wakeups": _read_wakeups(worker)}):
         await worker.run()
-    finally:
-        wakeups.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await wakeups
 
 
 def main() -> None:

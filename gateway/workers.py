@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from gateway.events import Event
+from gateway.tasks import start, stop
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,8 @@ class WorkerProcesses:
         return [p.pid for p in self._procs if p is not None]
 
     async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._keep(i), name=f"pipeline-process-{i}")
-            for i in range(self._count)
-        ]
-        self._tasks.append(asyncio.create_task(self._wake(), name="pipeline-wake"))
+        self._tasks = [start(f"pipeline-process-{i}", self._keep(i)) for i in range(self._count)]
+        self._tasks.append(start("pipeline-wake", self._wake()))
         # No waiting for the workers here: the web process listens (and stores messages) at
         # once, even while a first start trains the model; `/readyz` tells when they work.
 
@@ -71,9 +69,7 @@ class WorkerProcesses:
                 proc.stdin.close()
         # Together: a shutdown waits STOP_SECONDS at most, however many workers there are.
         await asyncio.gather(*(_stop(proc) for proc in self._procs if proc is not None))
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop(self._tasks)
 
     async def _keep(self, slot: int) -> None:
         """Runs one worker process, and a new one whenever it exits unasked."""

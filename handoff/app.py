@@ -3,14 +3,13 @@ rights, the SLA monitor, surveys, spike warnings and the policy file watcher."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from gateway.channels import ChannelContext
+from gateway.tasks import running
 from handoff.desk import TicketDesk
 from handoff.jobs.monitor import HandoffMonitor
 from handoff.keys import DESK, MONITOR
@@ -71,18 +70,10 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
     async def background(app: web.Application) -> AsyncIterator[None]:
         if watcher is not None:
             await watcher.sync()  # the file's policy applies before the first message
-        tasks = [
-            asyncio.create_task(
-                app[MONITOR].run(settings.monitor_interval_seconds), name="handoff-monitor"
-            )
-        ]
+        jobs = {"handoff-monitor": app[MONITOR].run(settings.monitor_interval_seconds)}
         if watcher is not None:
-            tasks.append(asyncio.create_task(watcher.watch(2.0), name="policy-file-watch"))
-        yield
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            jobs["policy-file-watch"] = watcher.watch(2.0)
+        async with running(jobs):
+            yield
 
     app.cleanup_ctx.append(background)

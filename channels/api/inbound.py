@@ -21,11 +21,12 @@ from gateway.bounds import clean_value, is_sane_moment, unreadable_note
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
 from gateway.store.staff import staff_for_token
-from gateway.web.body import query_float, read_json_value, validate
+from gateway.web.body import read_json_value, validate
 from gateway.web.errors import ApiError
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.middlewares import bearer_token
 from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 
 #: Longer waits are accepted and cut to this: a request should not hold a connection longer.
@@ -75,6 +76,16 @@ class MessageIn(BaseModel):
         return self
 
 
+class IntakeQuery(Query):
+    wait: float | None = Field(
+        None,
+        ge=0,
+        le=86_400,
+        allow_inf_nan=False,
+        description="seconds to wait for the ticket and reply (200) instead of 202 at once",
+    )
+
+
 class ApiInput:
     def __init__(self, context: ChannelContext) -> None:
         self._intake = context.intake
@@ -86,11 +97,11 @@ class ApiInput:
         routes.post("/api/v1/messages")(self.post_message)
         return routes
 
-    @accepts(MessageIn)
+    @accepts(MessageIn, query=IntakeQuery)
     async def post_message(self, request: web.Request) -> web.Response:
         limiter = request.app[RATE_LIMITER]
         await limiter.enforce(limiter.intake, request)
-        wait = query_float(request, "wait", 0, 86_400)
+        wait = read_query(request, IntakeQuery).wait
         data, replaced = clean_value(await read_json_value(request, clean=False))
         body = validate(MessageIn, data, context=self._validation)
         by_staff = await self._entered_by_staff(request)

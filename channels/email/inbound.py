@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.channels import ChannelContext
 from gateway.messages import EVERY_MESSAGE_A_TICKET, Attachment, InboundMessage, Sender
+from gateway.tasks import start, stop
 
 from . import checkpoint as cp
 from . import threads
@@ -87,12 +88,11 @@ class EmailInput:
         self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix="email-imap")
 
     async def reader_ctx(self, _app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(self.run(), name="email-reader")
+        task = start("email-reader", self.run())
         yield
-        task.cancel()
-        self._session.interrupt()  # wakes a thread blocked in IDLE
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Wakes a thread blocked in IDLE: the IMAP thread must be free for the close below.
+        self._session.interrupt()
+        await stop([task])
         await self._imap(self._session.close)
         self._imap_thread.shutdown(wait=True)
         with contextlib.suppress(Exception):
@@ -142,8 +142,8 @@ class EmailInput:
             log.warning("UIDVALIDITY of %s changed: re-reading the mailbox", self._url.mailbox)
         uids = await self._imap(self._session.uids_after, after)
         batch_size = self._settings.email_fetch_batch
-        for start in range(0, len(uids), batch_size):
-            batch = uids[start : start + batch_size]
+        for first in range(0, len(uids), batch_size):
+            batch = uids[first : first + batch_size]
             fetched = await self._imap(self._session.fetch, batch)
             kept = await asyncio.to_thread(self._keep_all, fetched)
             # One write records the threads of the whole batch, in UID order, so a reply

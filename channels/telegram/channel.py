@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
@@ -19,6 +18,7 @@ from aiogram.exceptions import (
 from aiogram.utils.backoff import Backoff
 from aiohttp import web
 
+from gateway import tasks
 from gateway.channels import ChannelContext, ChannelSet
 from gateway.leases import Lease
 
@@ -89,16 +89,14 @@ class _Lifetime:
 
     async def ctx(self, _app: web.Application) -> AsyncIterator[None]:
         if self._receiver is not None:
-            self._task = asyncio.create_task(self._receiver(), name="telegram-receiver")
+            self._task = tasks.start("telegram-receiver", self._receiver())
         yield
         await self.stop_receiving(_app)
         await self._bot.session.close()
 
     async def stop_receiving(self, _app: web.Application) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await tasks.stop([self._task])
 
 
 async def _register_webhook(bot: Bot, url: str, secret: str) -> None:

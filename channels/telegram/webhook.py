@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 
 from gateway import bounds
+from gateway.problems import first_problem
 from gateway.web.body import read_bytes
 from gateway.web.errors import ApiError
 
@@ -58,10 +59,8 @@ class TelegramWebhook:
         try:
             update = self._inbound.parse(bounds.clean_value(data)[0])
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
             # Telegram would send it again all day: keep it as unreadable and say 200.
-            await self._inbound.store_unreadable(update_id, f"{where}: {first['msg']}")
+            await self._inbound.store_unreadable(update_id, first_problem(exc))
             return web.Response(status=200)
         try:
             await self._inbound.process(update)

@@ -22,14 +22,19 @@ import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from pydantic import Field
 
 from gateway import bounds
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
+from gateway.web.frames import FrameError
 from gateway.web.keys import RATE_LIMITER
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.rate_limit import RateLimited
 
 from . import CHANNEL
+from .frames import FRAMES, Frame, Hello, Message
 from .guard import origin_allowed, verified_customer
 from .outbound import reply_frame
 from .replay import sent_after
@@ -40,7 +45,13 @@ log = logging.getLogger(__name__)
 
 COOKIE = "cgw_chat_session"
 MAX_TEXT_CHARS = 20_000
-GREETINGS = ("hello", "resume")  # "resume" reads better in clients that only reconnect
+
+
+class ChatQuery(Query):
+    session: str | None = Field(None, description="the session token to resume")
+    after: int | None = Field(
+        None, ge=0, lt=2**63, description="a resumed chat: resend every reply after this one"
+    )
 
 
 class WebChatInput:
@@ -64,7 +75,9 @@ class WebChatInput:
         routes.get("/ws/chat")(self.chat)
         return routes
 
+    @accepts(query=ChatQuery)
     async def chat(self, request: web.Request) -> web.WebSocketResponse:
+        """The customer's chat socket; `?session=` (or the cookie) resumes a session."""
         if not origin_allowed(request, self._origins):
             raise web.HTTPForbidden(
                 text='{"error": {"code": "origin_refused", "message": "this site may not '
@@ -72,7 +85,8 @@ class WebChatInput:
                 content_type="application/json",
             )
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=self._max_frame)
-        offered = request.query.get("session") or request.cookies.get(COOKIE)
+        query = read_query(request, ChatQuery)
+        offered = query.session or request.cookies.get(COOKIE)
         token = offered if is_session_token(offered) else None
         limiter = request.app[RATE_LIMITER]
         if token is None:  # a resumed session is not a new one
@@ -88,7 +102,7 @@ class WebChatInput:
         if token is not None:
             # A browser resumes by its cookie before any frame: its `hello` comes too late
             # to name the last reply it shows, so the widget puts that in the query.
-            await self._open(ws, token, resumed=True, after=_reply_id(request.query.get("after")))
+            await self._open(ws, token, resumed=True, after=query.after)
         try:
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
@@ -103,16 +117,21 @@ class WebChatInput:
                 if not isinstance(data, dict):
                     await _error(ws, "invalid_json", "a frame must be a JSON object with a type")
                     continue
-                kind = data.get("type")
-                if token is None:
-                    wanted = data.get("session") if kind in GREETINGS else None
+                try:
+                    parsed: Frame | None = FRAMES.validate(data)
+                except FrameError as exc:
+                    parsed, refusal = None, exc
+                if token is None:  # the first object frame opens the session, whatever it is
+                    wanted = parsed.session if isinstance(parsed, Hello) else None
                     resumed = is_session_token(wanted)
                     token = str(wanted) if resumed else provisional
-                    after = _reply_id(data.get("after")) if resumed else None
+                    after = parsed.after if isinstance(parsed, Hello) and resumed else None
                     await self._open(ws, token, resumed=resumed, after=after)
-                if kind in GREETINGS:
-                    profile = await self._greet(ws, data)
-                elif kind == "message":
+                if parsed is None:
+                    await ws.send_json(refusal.frame())
+                elif isinstance(parsed, Hello):
+                    profile = await self._greet(ws, parsed)
+                elif isinstance(parsed, Message):
                     try:
                         await limiter.enforce(
                             limiter.chat_messages, request, key=conversation_key(token)
@@ -120,11 +139,9 @@ class WebChatInput:
                     except RateLimited as exc:
                         await ws.send_json(exc.frame())
                         continue
-                    await self._message(ws, token, data, profile)
-                elif kind == "ping":
-                    await ws.send_json({"type": "pong"})
+                    await self._message(ws, token, parsed, profile)
                 else:
-                    await _error(ws, "unknown_type", "type must be hello, resume, message or ping")
+                    await ws.send_json({"type": "pong"})
         finally:
             if token is not None:
                 self._sessions.remove(conversation_key(token), ws)
@@ -155,10 +172,10 @@ class WebChatInput:
                 await ws.send_json(reply_frame(missed))
         await self._outbox.release(CHANNEL.name, key)
 
-    async def _greet(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> dict[str, Any]:
-        profile = _profile(data)
-        if "identity" in data:
-            customer = verified_customer(self._identity_secret, data["identity"])
+    async def _greet(self, ws: web.WebSocketResponse, hello: Hello) -> dict[str, Any]:
+        profile: dict[str, Any] = hello.profile()
+        if hello.identity is not None:
+            customer = verified_customer(self._identity_secret, hello.identity)
             if customer is None:
                 await _error(ws, "identity_refused", "the identity signature is wrong or expired")
             else:
@@ -166,22 +183,22 @@ class WebChatInput:
         return profile
 
     async def _message(
-        self, ws: web.WebSocketResponse, token: str, data: dict[str, Any], profile: dict[str, Any]
+        self, ws: web.WebSocketResponse, token: str, frame: Message, profile: dict[str, Any]
     ) -> None:
-        text = data.get("text", "")
-        attachments = self._uploads.attachments(data.get("attachments"))
+        text = frame.text
+        attachments = self._uploads.attachments(frame.attachments)
         if attachments is None:
             await _error(
                 ws, "invalid_attachment", "attachments must name files uploaded to this chat"
             )
             return
-        if not isinstance(text, str) or not (text.strip() or attachments):
+        if not (text.strip() or attachments):
             await _error(ws, "invalid_message", "text must be a non-empty string")
             return
         if len(text) > MAX_TEXT_CHARS:
             await _error(ws, "message_too_long", f"at most {MAX_TEXT_CHARS} characters")
             return
-        client_id = data.get("id")
+        client_id = frame.id
         key = conversation_key(token)
         # A long client id is hashed, never cut: two ids sharing a prefix stay two messages.
         external_id = (
@@ -214,23 +231,6 @@ class WebChatInput:
         await ws.send_json(
             {"type": "received", "id": message_id, "client_id": client_id, "duplicate": not created}
         )
-
-
-def _reply_id(value: object) -> int | None:
-    """The outbox id a resuming widget names as the last reply it shows, if it is one."""
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None
-
-
-def _profile(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: str(data[key])[:200]
-        for key in ("name", "email", "language", "order")
-        if isinstance(data.get(key), str) and data[key].strip()
-    }
 
 
 async def _error(ws: web.WebSocketResponse, code: str, message: str) -> None:

@@ -50,6 +50,7 @@ class EventBus:
     def __init__(self, transport: Transport | None = None) -> None:
         self.transport: Transport = transport or LocalTransport()
         self._subscribers: list[tuple[tuple[type[Event], ...], Handler[Any]]] = []
+        self._unsent = 0  # events the transport refused since it last worked
 
     def subscribe(self, handler: Handler[E], *event_types: type[E]) -> None:
         """Calls `handler(event)` (a function or a coroutine function) for every event that
@@ -64,7 +65,18 @@ class EventBus:
         try:
             await self.transport.send(event)
         except Exception:
-            log.exception("sending %s to other processes failed", event.type_name())
+            # Once per outage, not once per event: hundreds of identical tracebacks a second
+            # hid everything else in the log while Redis was away.
+            if not self._unsent:
+                log.exception(
+                    "sending %s to other processes failed; quiet until it works again",
+                    event.type_name(),
+                )
+            self._unsent += 1
+            return
+        if self._unsent:
+            log.warning("sending to other processes works again; %d were not sent", self._unsent)
+            self._unsent = 0
 
     async def publish_all(self, events: list[Event]) -> None:
         for event in events:

@@ -29,6 +29,7 @@ from gateway.pipeline import IntakePipeline
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
 from gateway.store import messages as message_store
+from gateway.tasks import running, start, stop
 from gateway.web import openapi
 from gateway.web.keys import (
     CLOCK,
@@ -154,15 +155,13 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
 
 async def _events(app: web.Application) -> AsyncIterator[None]:
     """Events from other processes in; events crashed processes left behind, out again."""
-    tasks = [
-        asyncio.create_task(app[EVENTS].run(), name="event-bus"),
-        asyncio.create_task(app[EVENT_RELAY].run(), name="event-relay"),
-    ]
-    yield
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    async with running({"event-bus": app[EVENTS].run(), "event-relay": app[EVENT_RELAY].run()}):
+        yield
     await app[EVENT_RELAY].close()
+    # Closed only now: the bus listens on the link's client, and a client closed under a
+    # listening bus left it reconnecting on a dead pool, which hung the shutdown for good.
+    if (link := app[REDIS]) is not None:
+        await link.close()
 
 
 async def _nlu(app: web.Application) -> AsyncIterator[None]:
@@ -174,11 +173,8 @@ async def _nlu(app: web.Application) -> AsyncIterator[None]:
         return
     # Loading may train the first model on a fresh data directory: keep the loop free.
     await asyncio.get_running_loop().run_in_executor(None, service.load)
-    watcher = asyncio.create_task(service.watch(2.0), name="nlu-model-watch")
-    yield
-    watcher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watcher
+    async with running({"nlu-model-watch": service.watch(2.0)}):
+        yield
     await service.close()
 
 
@@ -188,9 +184,9 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         processes, link = app.get(PROCESSES), app[REDIS]
         if processes is not None:
             await processes.start()
-        tasks = [asyncio.create_task(outbox.run(), name="outbox")]
+        tasks = [start("outbox", outbox.run())]
         if link is not None:
-            tasks.append(asyncio.create_task(_hear_redis(app, link), name="redis-listen"))
+            tasks.append(start("redis-listen", _hear_redis(app, link)))
         yield
         if processes is not None:
             await processes.stop()  # each worker finishes its batch first
@@ -200,19 +196,14 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         if processes is not None:
             remaining = len(await app[DATABASE].read(message_store.pending_message_ids))
             _log_drained(remaining, sent)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if link is not None:
-            await link.close()
-        return
+        await stop(tasks)
+        return  # the Redis link closes with the event bus, which shares its client
     await pipeline.resume()
     tasks = [
-        asyncio.create_task(pipeline.run_worker(), name=f"pipeline-{i}")
-        for i in range(app[SETTINGS].pipeline_workers)
+        start(f"pipeline-{i}", pipeline.run_worker()) for i in range(app[SETTINGS].pipeline_workers)
     ]
-    tasks.append(asyncio.create_task(pipeline.sweep(), name="pipeline-sweep"))
-    tasks.append(asyncio.create_task(outbox.run(), name="outbox"))
+    tasks.append(start("pipeline-sweep", pipeline.sweep()))
+    tasks.append(start("outbox", outbox.run()))
     yield
     # Finish what is in flight; anything left stays stored and is resumed at next start.
     drained = await pipeline.drain(DRAIN_SECONDS)
@@ -220,9 +211,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         sent = await asyncio.wait_for(outbox.send_due(), DRAIN_SECONDS)
     _log_drained(0 if drained else pipeline.queued, sent)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await stop(tasks)
 
 
 async def _hear_redis(app: web.Application, link: RedisLink) -> None:

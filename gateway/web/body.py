@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from gateway.bounds import Refusal, clean_value, loads
+from gateway.problems import details, first_problem
 from gateway.web.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -36,7 +37,7 @@ def validate(model: type[Model], data: Any, *, context: dict[str, Any] | None = 
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", _describe(exc), _details(exc)) from None
+        raise ApiError(422, "validation_error", first_problem(exc), details(exc)) from None
 
 
 async def read_json_value(request: web.Request, *, clean: bool = True) -> Any:
@@ -83,47 +84,3 @@ async def read_text(request: web.Request) -> str:
         raise ApiError(
             400, "invalid_utf8", f"body is not valid UTF-8 at byte {exc.start}"
         ) from None
-
-
-def _describe(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "body"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {first['msg']}{more}"
-
-
-def _details(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
-        for e in exc.errors(include_url=False, include_input=False)
-    ]
-
-
-def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    value = _query_number(request, name, int, "an integer", low, high)
-    return default if value is None else int(value)
-
-
-def query_float(request: web.Request, name: str, low: float, high: float) -> float | None:
-    return _query_number(request, name, float, "a number", low, high)
-
-
-def _query_number(
-    request: web.Request,
-    name: str,
-    kind: type[int] | type[float],
-    described: str,
-    low: float,
-    high: float,
-) -> float | None:
-    """The query parameter as a number within [low, high]; None when absent or empty."""
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_query", f"{name} must be {described}") from None
-    if not low <= value <= high:
-        raise ApiError(400, "invalid_query", f"{name} must be between {low:g} and {high:g}")
-    return value

@@ -1,9 +1,10 @@
 """`GET /openapi.json`: an OpenAPI 3.1 description of every route the application serves.
 
 It is built from the router itself (so a route cannot be left out), the staff roles each
-handler requires (`requires_role`), and the pydantic model each handler validates its body
-with, named once by `@accepts(Model)` beside the handler. OpenAPI 3.1 schemas are JSON
-Schema 2020-12, which is what pydantic emits, so the models are used as they are.
+handler requires (`requires_role`), and the pydantic models each handler validates its body
+and its query with, named once by `@accepts(Model, query=QueryModel)` beside the handler.
+OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what pydantic emits, so the models are
+used as they are.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from gateway.web.query import Query
+from gateway.web.query import parameters as query_parameters
 from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
 _MODEL_ATTR = "__request_model__"
+_QUERY_ATTR = "__query_model__"
 _ROLES_ATTR = "__staff_roles__"
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
@@ -42,11 +46,17 @@ ERROR_SCHEMA = {
 }
 
 
-def accepts(model: type[BaseModel]) -> Callable[[HandlerT], HandlerT]:
-    """Names the model a handler validates its JSON body with, for the description."""
+def accepts(
+    model: type[BaseModel] | None = None, *, query: type[Query] | None = None
+) -> Callable[[HandlerT], HandlerT]:
+    """Names the model a handler validates its JSON body with, and the one it reads its
+    query with (`gateway.web.query.read_query`), for the description."""
 
     def mark(handler: HandlerT) -> HandlerT:
-        setattr(handler, _MODEL_ATTR, model)
+        if model is not None:
+            setattr(handler, _MODEL_ATTR, model)
+        if query is not None:
+            setattr(handler, _QUERY_ATTR, query)
         return handler
 
     return mark
@@ -107,6 +117,9 @@ def _operation(route: web.AbstractRoute, path: str, schemas: dict[str, Any]) -> 
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in _PARAM.findall(path)
     ]
+    query: type[Query] | None = getattr(handler, _QUERY_ATTR, None)
+    if query is not None:
+        parameters += query_parameters(query)
     if parameters:
         operation["parameters"] = parameters
     roles = getattr(handler, _ROLES_ATTR, None)

@@ -41,26 +41,36 @@ class Counter(Protocol):
 
 
 class MemoryCounter:
-    """One process's counts; windows that ended are dropped as new ones start."""
+    """One process's counts, for at most `max_keys` keys: windows that ended are dropped as
+    new ones start, and a flood from more clients than that forgets its oldest ones (they
+    start a fresh count: the bound errs on the lenient side, never on memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self._max_keys = max_keys
         self._counts: dict[str, int] = {}
-        self._window_of: dict[str, int] = {}
+        self._window_of: dict[str, int] = {}  # in insertion order: oldest first
 
     async def hit(self, key: str, window: float) -> tuple[int, float]:
         now = time.time()
         index = int(now // window)
         if self._window_of.get(key) != index:
+            self._window_of.pop(key, None)  # inserted again, at the young end
             self._window_of[key] = index
             self._counts[key] = 0
-            if len(self._window_of) > 100_000:
-                self._forget_before(index)
+            if len(self._window_of) > self._max_keys:
+                self._forget(index)
         self._counts[key] += 1
         return self._counts[key], (index + 1) * window - now
 
-    def _forget_before(self, index: int) -> None:
-        # Keeps memory flat under many distinct keys (a flood from many addresses).
+    def __len__(self) -> int:
+        return len(self._window_of)
+
+    def _forget(self, index: int) -> None:
         for key in [k for k, i in self._window_of.items() if i < index]:
+            del self._window_of[key], self._counts[key]
+        # Down to three quarters, so a flood that keeps it full trims now and then, not on
+        # every hit.
+        for key in list(self._window_of)[: max(0, len(self._window_of) - self._max_keys * 3 // 4)]:
             del self._window_of[key], self._counts[key]
 
     async def close(self) -> None:
@@ -102,6 +112,7 @@ class RateLimiter:
             if settings.redis_url
             else MemoryCounter()
         )
+        self._unchecked = 0  # hits let through since the counter last answered
 
     async def check(self, limit: Limit, key: str) -> int | None:
         """Counts one hit; None when allowed, else the seconds to wait (at least 1).
@@ -113,8 +124,13 @@ class RateLimiter:
         try:
             count, left = await self._counter.hit(f"{limit.name}:{key}", limit.window)
         except Exception as exc:  # redis.ConnectionError, TimeoutError
-            log.warning("rate limit %s not checked: %s", limit.name, exc)
+            if not self._unchecked:  # once per outage, not once per request
+                log.warning("rate limits not checked until Redis answers again: %s", exc)
+            self._unchecked += 1
             return None
+        if self._unchecked:
+            log.warning("rate limits checked again; %d hits were let through", self._unchecked)
+            self._unchecked = 0
         return None if count <= limit.count else max(1, math.ceil(left))
 
     async def enforce(self, limit: Limit, request: web.Request, key: str | None = None) -> None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
+from gateway.problems import all_problems
 from gateway.store import audit
 from gateway.store.staff import agent_accounts
 from handoff.policy.calendar import BusinessCalendar
@@ -35,11 +36,7 @@ def validate_document(document: Any) -> Policy:
     try:
         return parse_policy(document)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'policy'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise PolicyError(problems) from None
+        raise PolicyError(all_problems(exc, root="policy")) from None
     except ValueError as exc:  # the calendar's own checks
         raise PolicyError(str(exc)) from None
 

@@ -7,16 +7,23 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
+from pydantic import Field
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import messages
 from gateway.store.messages import STAGE_PARKED
-from gateway.web.body import query_int
 from gateway.web.keys import DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
+
+
+class ParkedQuery(Query):
+    limit: int = Field(50, ge=1, le=200, description="messages listed, newest first")
+
 
 #: Enough of the text to recognise the message; the whole of it is in the audit list.
 PREVIEW_CHARS = 300
@@ -58,10 +65,11 @@ def parked_messages(conn: Connection, limit: int) -> tuple[list[dict[str, Any]],
 
 @routes.get("/api/v1/messages/parked")
 @requires_role("agent", "supervisor")
+@accepts(query=ParkedQuery)
 async def list_parked(request: web.Request) -> web.Response:
     """`{"messages": [{"id", "channel", "received_at", "attempts", "sender", "preview",
     "notes"}], "total": N}`, newest first."""
-    limit = query_int(request, "limit", 50, 1, 200)
+    limit = read_query(request, ParkedQuery).limit
     found, total = await request.app[DATABASE].read(parked_messages, limit)
     zone = request.app[SETTINGS].zone
     for item in found:

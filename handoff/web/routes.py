@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from gateway.web.body import query_int, read_json
+from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.openapi import accepts
+from gateway.web.query import Page, read_query
 from gateway.web.responses import json_response
 from handoff.desk import TicketNotFound
 from handoff.keys import DESK
@@ -41,24 +42,35 @@ class Handler(BaseModel):
     handled_by: Literal["agent", "bot"]
 
 
+class TicketsQuery(Page):
+    channel: str | None = Field(None, max_length=16)
+    status: str | None = Field(None, max_length=20)
+    category: str | None = Field(None, max_length=40)
+    assignee: str | None = Field(None, max_length=100, description="a staff name")
+    escalation: str | None = Field(None, max_length=20)
+    q: str | None = Field(None, description="words in the ticket (the first 200 characters)")
+    sort: Literal["newest", "due"] = "newest"
+
+
 @routes.get("/api/v1/tickets")
 @requires_role("agent", "supervisor")
+@accepts(query=TicketsQuery)
 async def list_tickets(request: web.Request) -> web.Response:
-    limit = query_int(request, "limit", 50, 1, 500)
-    before = query_int(request, "before", 0, 0, 2**62) or None
+    """Tickets, newest first (or by due time), filtered by the query."""
+    query = read_query(request, TicketsQuery)
     page, next_cursor = await request.app[DATABASE].read(
         lambda conn: ticket_list(
             conn,
             request.app[SETTINGS].zone,
-            limit=limit,
-            before=before,
-            channel=request.query.get("channel"),
-            status=request.query.get("status"),
-            category=request.query.get("category"),
-            assignee=request.query.get("assignee"),
-            escalation=request.query.get("escalation"),
-            search=request.query.get("q", "").strip()[:200] or None,
-            sort=_sort(request),
+            limit=query.limit,
+            before=query.cursor,
+            channel=query.channel,
+            status=query.status,
+            category=query.category,
+            assignee=query.assignee,
+            escalation=query.escalation,
+            search=(query.q or "").strip()[:200] or None,
+            sort=query.sort,
         )
     )
     return json_response(
@@ -131,13 +143,6 @@ async def set_handler(request: web.Request) -> web.Response:
             )
         )
     return json_response(await _detail(request, number))
-
-
-def _sort(request: web.Request) -> str:
-    sort = request.query.get("sort", "newest")
-    if sort not in ("newest", "due"):
-        raise ApiError(422, "validation_error", "sort must be newest or due")
-    return sort
 
 
 async def _detail(request: web.Request, number: str) -> dict[str, Any]:

@@ -12,18 +12,21 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import WSMsgType, web
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.db.engine import Database
 from gateway.store.staff import StaffMember, staff_for_token
-from gateway.web.body import query_int, read_json
+from gateway.tasks import running
+from gateway.web.body import read_json
 from gateway.web.errors import ApiError
+from gateway.web.frames import FrameError, FrameModel, FrameReader
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, authenticate, bearer_token, requires_role
 from gateway.web.openapi import accepts
+from gateway.web.query import CURSOR_MAX, Query, read_query
 from gateway.web.responses import json_response
 from handoff.keys import DESK
 from handoff.policy import notify, routing
@@ -103,14 +106,25 @@ HUB = web.AppKey("console_hub", ConsoleHub)
 
 
 async def run_hub(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[HUB].tail(), name="staff-console-tail")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running({"staff-console-tail": app[HUB].tail()}):
+        yield
+
+
+class StaffPing(FrameModel):
+    type: Literal["ping"]
+
+
+STAFF_FRAMES: FrameReader[StaffPing] = FrameReader(
+    Annotated[StaffPing, Field(discriminator="type")], "ping"
+)
+
+
+class SocketQuery(Query):
+    token: str = Field("", description="a staff API token, for clients that cannot send headers")
 
 
 @routes.get("/ws/staff")
+@accepts(query=SocketQuery)
 async def staff_socket(request: web.Request) -> web.StreamResponse:
     """Pushes notifications as JSON frames. The console signs in with its session cookie;
     integrations send `Authorization: Bearer` or, as browsers cannot set headers on a
@@ -123,15 +137,24 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     try:
         await socket.send_json({"type": "hello", "staff": member.name, "role": member.role})
         async for frame in socket:
-            if frame.type == WSMsgType.TEXT and frame.data == "ping":
+            if frame.type != WSMsgType.TEXT:
+                continue
+            if frame.data == "ping":  # the bare keep-alive of early consoles
                 await socket.send_str("pong")
+                continue
+            try:
+                STAFF_FRAMES.parse(frame.data)  # a ping: the only frame a console sends
+            except FrameError as exc:
+                await socket.send_json(exc.frame())
+            else:
+                await socket.send_json({"type": "pong"})
     finally:
         hub.remove(socket)
     return socket
 
 
 async def _socket_member(request: web.Request) -> StaffMember:
-    token = bearer_token(request) or request.query.get("token", "")
+    token = bearer_token(request) or read_query(request, SocketQuery).token
     if token:
         member = await request.app[DATABASE].read(staff_for_token, token)
         if member is None:
@@ -144,16 +167,23 @@ async def _socket_member(request: web.Request) -> StaffMember:
     return await authenticate(request)
 
 
+class NotificationsQuery(Query):
+    after: int = Field(0, ge=0, le=CURSOR_MAX, description="the newest notification seen")
+    limit: int = Field(100, ge=1, le=500)
+
+
 @routes.get("/api/v1/notifications")
 @requires_role("agent", "supervisor")
+@accepts(query=NotificationsQuery)
 async def list_notifications(request: web.Request) -> web.Response:
     """What concerned the member after notification `after` (the newest they saw on their
     last visit), oldest first: the newest `limit` of them, in the socket's frame shape,
     as `{"notifications": [...], "newest": ID}`. Without `after`, the recent ones."""
     database = request.app[DATABASE]
     newest = await database.read(notify.newest_id)
-    after = query_int(request, "after", 0, 0, 2**62) or max(0, newest - RECENT_NOTIFICATIONS)
-    limit = query_int(request, "limit", 100, 1, 500)
+    query = read_query(request, NotificationsQuery)
+    after = query.after or max(0, newest - RECENT_NOTIFICATIONS)
+    limit = query.limit
     member, zone = request[STAFF], request.app[SETTINGS].zone
     frames: list[dict[str, Any]] = []
     while after < newest:

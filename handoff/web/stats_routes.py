@@ -6,17 +6,20 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from aiohttp import web
+from pydantic import BeforeValidator, Field
 from sqlalchemy.engine import Connection
 
 from gateway.db.schema import customers
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff.policy.stats import period_stats, timeliness
 from handoff.policy.workload import backlog, holder_figures
@@ -51,8 +54,31 @@ TICKET_COLUMNS = (
 )
 
 
+def _iso(value: object) -> object:
+    # Strict ISO 8601: pydantic alone would also take a bare number as a Unix time.
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date or time") from None
+    return value
+
+
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso),
+    Field(description="an ISO 8601 date or time; without an offset, in business time"),
+]
+
+
+class PeriodQuery(Query):
+    from_: Moment | None = Field(None, alias="from")
+    to: Moment | None = None
+
+
 @routes.get("/api/v1/stats")
 @requires_role("supervisor")
+@accepts(query=PeriodQuery)
 async def stats(request: web.Request) -> web.Response:
     """The contract's figures, plus `departments` and `agents` (timely handling of each,
     open counts) and `backlog` (open tickets now: status -> age bucket -> count)."""
@@ -70,6 +96,7 @@ async def stats(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/stats/tickets.csv")
 @requires_role("supervisor")
+@accepts(query=PeriodQuery)
 async def tickets_csv(request: web.Request) -> web.Response:
     """The period's tickets, oldest first, times in the business time zone; `on_time` is
     yes, no (late, even if still open) or open (not decided yet)."""
@@ -97,6 +124,7 @@ async def tickets_csv(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/stats/figures.csv")
 @requires_role("supervisor")
+@accepts(query=PeriodQuery)
 async def figures_csv(request: web.Request) -> web.Response:
     """The period's figures as `figure,key,value` rows (totals, breakdowns, per day, per
     department and per agent)."""
@@ -170,8 +198,9 @@ def _stamp(start: datetime, end: datetime, zone: ZoneInfo) -> str:
 
 def _period(request: web.Request) -> tuple[datetime, datetime, ZoneInfo, datetime]:
     zone, now = request.app[SETTINGS].zone, request.app[CLOCK]()
-    end = _moment(request, "to", zone) or now
-    start = _moment(request, "from", zone) or end - DEFAULT_PERIOD
+    query = read_query(request, PeriodQuery)
+    end = _in_range(query.to, "to", zone) or now
+    start = _in_range(query.from_, "from", zone) or end - DEFAULT_PERIOD
     if start >= end:
         raise ApiError(400, "invalid_query", "`from` must be before `to`")
     if end - start > MAX_PERIOD:
@@ -180,15 +209,9 @@ def _period(request: web.Request) -> tuple[datetime, datetime, ZoneInfo, datetim
     return start, end, zone, now
 
 
-def _moment(request: web.Request, name: str, zone: ZoneInfo) -> datetime | None:
-    """An ISO date or date-time; a date or a time without offset is in business time."""
-    raw = request.query.get(name)
-    if not raw:
+def _in_range(moment: datetime | None, name: str, zone: ZoneInfo) -> datetime | None:
+    if moment is None:
         return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_query", f"`{name}` must be an ISO 8601 date or time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     if not EARLIEST <= moment <= LATEST:

@@ -9,12 +9,14 @@ from typing import Annotated, Any
 
 import yaml
 from aiohttp import web
-from pydantic import BaseModel, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff import ledger
 from handoff.keys import DESK
@@ -117,11 +119,16 @@ def canned_replies() -> list[dict[str, str]]:
     ]
 
 
+class LanguageQuery(Query):
+    language: str | None = Field(None, max_length=16, description="one language's replies")
+
+
 @routes.get("/api/v1/canned-replies")
 @requires_role("agent", "supervisor")
+@accepts(query=LanguageQuery)
 async def list_canned_replies(request: web.Request) -> web.Response:
     """`{"replies": [{"name", "language", "text"}]}`, optionally for one `language`; the
     text holds `{customer_name}`, `{ticket_number}` and `{agent_name}` placeholders."""
-    language = request.query.get("language")
+    language = read_query(request, LanguageQuery).language
     replies = [r for r in canned_replies() if language in (None, r["language"])]
     return json_response({"replies": replies})

@@ -1,5 +1,5 @@
 """Gateway processes for tests (and the benchmarks) that need real ones: a free port, a
-started gateway, and waiting until it is healthy."""
+started gateway, waiting until it is healthy, and a redis-server of their own."""
 
 from __future__ import annotations
 
@@ -73,3 +73,35 @@ def child_pids(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             children.append(int(stat.parent.name))
     return children
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, which the test may stop and start."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._dir = directory
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen(
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self._dir)),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            if subprocess.run(
+                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True
+            ).stdout.startswith(b"PONG"):
+                return
+            subprocess.run(["sleep", "0.05"])
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(10)
+            self._proc = None

@@ -189,6 +189,37 @@ async def test_the_transport_carries_events_out_and_in() -> None:
     assert transport.sent == [EXAMPLES[0]]  # what came in is not sent back out
 
 
+class FlakyTransport(RecordingTransport):
+    """A transport whose peer is away until `up` is set."""
+
+    def __init__(self) -> None:
+        super().__init__(incoming=[])
+        self.up = False
+
+    async def send(self, event: Event) -> None:
+        if not self.up:
+            raise ConnectionError("peer away")
+        await super().send(event)
+
+
+async def test_an_outage_of_the_transport_is_logged_once_and_its_end_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = FlakyTransport()
+    bus = EventBus(transport)
+    seen: list[Event] = []
+    bus.subscribe(seen.append, Event)
+    await bus.publish_all(EXAMPLES[:3])
+    transport.up = True
+    await bus.publish(EXAMPLES[3])
+    assert seen == EXAMPLES[:4]  # delivered here whatever the transport did
+    assert transport.sent == [EXAMPLES[3]]
+    messages = [r.getMessage() for r in caplog.records if r.name == "gateway.events.bus"]
+    assert len(messages) == 2
+    assert "failed; quiet until it works again" in messages[0]
+    assert messages[1] == "sending to other processes works again; 3 were not sent"
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = AT

@@ -69,7 +69,9 @@ async def test_a_message_that_always_fails_is_parked_visible_and_left_alone(
     assert row["stage"] == "parked" and row["attempts"] == ATTEMPTS
     assert any("parked after 3 failed attempts" in n and "out of range" in n for n in row["notes"])
     async with live.http.get(f"{live.url}/metrics") as resp:
-        assert "gateway_messages_parked_total 1.0" in await resp.text()
+        exposed = await resp.text()
+    assert "gateway_messages_parked_total 1.0" in exposed  # parked by this process
+    assert "gateway_parked_messages 1.0" in exposed  # parked now, whoever parked it
     # The sweep leaves it alone: no further attempt is counted.
     await _sweep_once(live)
     assert (await _row(live, message_id))["attempts"] == ATTEMPTS

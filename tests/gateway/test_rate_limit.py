@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 import pytest_asyncio
 
 from gateway.settings import load_settings
-from gateway.web.rate_limit import Limit, RateLimiter
+from gateway.web.rate_limit import Limit, MemoryCounter, RateLimiter
 from tests.conftest import LiveGateway, port_open, require_service, running_gateway
 
 LIMITS = {
@@ -146,7 +147,9 @@ async def test_with_redis_the_count_is_shared_by_every_process(data_dir: Path) -
         await second.close()
 
 
-async def test_with_redis_away_requests_are_not_refused(data_dir: Path) -> None:
+async def test_with_redis_away_requests_are_not_refused(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = load_settings(data_dir=data_dir, redis_url="redis://127.0.0.1:1/0")
     limiter = RateLimiter(settings)
     try:
@@ -154,3 +157,16 @@ async def test_with_redis_away_requests_are_not_refused(data_dir: Path) -> None:
         assert await limiter.check(Limit("x", 1, 60), "k") is None
     finally:
         await limiter.close()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "gateway.web.rate_limit"]
+    assert len(warnings) == 1  # once per outage, not once per request
+    assert warnings[0].startswith("rate limits not checked until Redis answers again")
+
+
+async def test_the_in_memory_count_holds_at_most_its_bound_of_clients() -> None:
+    counter = MemoryCounter(max_keys=100)
+    window = 1e9  # one window for the whole test: no count restarts at an edge
+    for n in range(1000):  # a flood from a thousand addresses
+        await counter.hit(f"intake:10.0.{n // 256}.{n % 256}", window)
+    assert len(counter) <= 100
+    counts = [(await counter.hit("intake:10.9.9.9", window))[0] for _ in range(3)]
+    assert counts == [1, 2, 3]  # a client seen just now is still counted

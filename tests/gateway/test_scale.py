@@ -22,41 +22,15 @@ import sqlalchemy as sa
 from gateway.db.engine import Database
 from gateway.db.schema import messages, outbox
 from tests.conftest import eventually, require_service
-from tests.gateway.processes import child_pids, free_port, start_gateway, wait_healthy
+from tests.gateway.processes import (
+    RedisServer,
+    child_pids,
+    free_port,
+    start_gateway,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.slow
-
-
-class RedisServer:
-    """A redis-server of the test's own on a free port, which the test may stop and start."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._dir = directory
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._proc = subprocess.Popen(
-            [
-                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
-                *("--save", "", "--appendonly", "no", "--dir", str(self._dir)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            if subprocess.run(
-                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True
-            ).stdout.startswith(b"PONG"):
-                return
-            subprocess.run(["sleep", "0.05"])
-        raise AssertionError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            self._proc.wait(10)
-            self._proc = None
 
 
 @pytest.fixture
@@ -250,3 +224,27 @@ async def test_redis_restarted_mid_flood_loses_and_duplicates_nothing(
         "answered": count,
         "answered_twice": 0,
     }
+
+
+async def test_a_gateway_on_redis_exits_cleanly_on_sigterm(gateways: Gateways) -> None:
+    # The event bus listens on the Redis link's client; the link once closed under it, and
+    # the bus then waited forever on a dead connection pool: the process had to be killed.
+    _, proc = await gateways.start()
+    proc.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(proc.wait, 60) == 0
+
+
+async def test_two_processes_on_one_redis_share_the_rate_limit(gateways: Gateways) -> None:
+    limits = {"GATEWAY_RATE_LIMIT_INTAKE": "3", "GATEWAY_RATE_LIMIT_EXEMPT": "[]"}
+    urls = [(await gateways.start(**limits))[0] for _ in range(2)]
+    connector = aiohttp.TCPConnector(local_addr=("127.0.0.9", 0))
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def post(n: int) -> int:
+            body = {"external_id": f"rl-{n}", "sender": {"id": "rl"}, "text": "parcel late"}
+            async with http.post(f"{urls[n % 2]}/api/v1/messages", json=body) as resp:
+                return resp.status
+
+        statuses = [await post(n) for n in range(4)]
+    # Three in the window across both processes, not three on each.
+    assert statuses == [202, 202, 202, 429]

@@ -92,6 +92,27 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open(
         assert (await _next(ws, "pong"))["type"] == "pong"
 
 
+async def test_a_frame_that_fits_no_model_gets_its_code_and_the_field_at_fault(
+    sqlite_gateway: LiveGateway,
+) -> None:
+    async with sqlite_gateway.http.ws_connect(f"{sqlite_gateway.url}/ws/chat") as ws:
+        for frame, code, field in [
+            ({"text": "no type"}, "unknown_type", None),
+            ({"type": "hello", "after": "yesterday"}, "invalid_frame", "after"),
+            ({"type": "hello", "name": ["a", "list"]}, "invalid_frame", "name"),
+            ({"type": "message", "attachments": "x.jpg"}, "invalid_attachment", "attachments"),
+            ({"type": "message", "text": "hi", "id": {"an": "object"}}, "invalid_frame", "id"),
+        ]:
+            await ws.send_json(frame)
+            error = (await _next(ws, "error"))["error"]
+            assert error["code"] == code, frame
+            if field is not None:
+                assert error["message"].startswith(f"{field}:"), error
+                assert error["details"][0]["field"] == field
+        await ws.send_json({"type": "message", "text": "The lamp flickers", "id": "ok", "x": 1})
+        assert (await _next(ws, "received"))["duplicate"] is False  # unknown fields ignored
+
+
 async def test_every_message_of_a_conversation_with_an_open_ticket_joins_its_thread(
     gateway: LiveGateway,
 ) -> None:

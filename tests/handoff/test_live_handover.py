@@ -83,6 +83,21 @@ async def test_the_staff_socket_refuses_a_missing_or_unknown_token(sqlite_desk: 
             assert resp.status == 401
 
 
+async def test_the_staff_socket_answers_a_ping_and_a_bad_frame_with_an_error_frame(
+    sqlite_desk: Desk,
+) -> None:
+    url = f"{sqlite_desk.url}/ws/staff?token={sqlite_desk.live.tokens['supervisor']}"
+    async with sqlite_desk.live.http.ws_connect(url) as socket:
+        await _frame(socket, "hello")
+        await socket.send_json({"type": "ping"})
+        await _frame(socket, "pong")
+        for bad, code in [("{nope", "invalid_json"), ('{"type": "dance"}', "unknown_type")]:
+            await socket.send_str(bad)
+            assert (await _frame(socket, "error"))["error"]["code"] == code
+        await socket.send_json({"type": "ping"})
+        await _frame(socket, "pong")  # still open
+
+
 async def test_a_chat_survey_comes_with_score_buttons_and_a_tap_answers_it(
     sqlite_desk: Desk,
 ) -> None:

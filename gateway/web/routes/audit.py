@@ -6,30 +6,37 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from aiohttp import web
+from pydantic import Field
 
 from gateway.store.messages import list_for_audit
-from gateway.web.body import query_int
 from gateway.web.errors import ApiError
 from gateway.web.keys import DATABASE, PIPELINE, SETTINGS, TICKETS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Page, read_query
 from gateway.web.responses import json_response
 
 routes = web.RouteTableDef()
 
 
+class MessagesQuery(Page):
+    channel: str | None = Field(None, max_length=16, description="one channel's messages")
+
+
 @routes.get("/api/v1/messages")
 @requires_role("agent", "supervisor")
+@accepts(query=MessagesQuery)
 async def list_messages(request: web.Request) -> web.Response:
-    limit = query_int(request, "limit", 50, 1, 500)
-    before = query_int(request, "before", 0, 0, 2**62) or None
+    """Stored inbound messages, newest first, with why each has no ticket (parked too)."""
+    query = read_query(request, MessagesQuery)
     zone = request.app[SETTINGS].zone
     page, next_cursor = await request.app[DATABASE].read(
         lambda conn: list_for_audit(
             conn,
             request.app[TICKETS],
-            channel=request.query.get("channel") or None,
-            limit=limit,
-            before=before,
+            channel=query.channel,
+            limit=query.limit,
+            before=query.cursor,
         )
     )
     for item in page:

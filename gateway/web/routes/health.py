@@ -55,6 +55,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     oldest = await request.app[DATABASE].read(message_store.oldest_unprocessed)
     age = (request.app[CLOCK]() - oldest).total_seconds() if oldest is not None else 0.0
     figures.oldest_unprocessed.set(max(age, 0.0))
+    figures.parked_now.set(await request.app[DATABASE].read(message_store.count_parked))
     link = request.app.get(REDIS)
     if link is not None:
         try:

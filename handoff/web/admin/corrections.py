@@ -9,7 +9,7 @@ the ticket is a transfer, which the console does separately.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from aiohttp import web
@@ -22,6 +22,8 @@ from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff import ledger
 from handoff.keys import DESK
@@ -185,14 +187,17 @@ async def patch_ticket(request: web.Request) -> web.Response:
     return json_response(found)
 
 
+class CorrectionsQuery(Query):
+    state: Literal["pending", "accepted", "rejected"] = "pending"
+
+
 @routes.get("/api/v1/admin/nlu/corrections")
 @requires_role()
+@accepts(query=CorrectionsQuery)
 async def get_corrections(request: web.Request) -> web.Response:
     """`{"corrections": [...], "per_intent": {intent: count}}`; `?state=pending` (default),
     `accepted` or `rejected`."""
-    state = request.query.get("state", "pending")
-    if state not in ("pending", "accepted", "rejected"):
-        raise ApiError(400, "invalid_query", "state must be pending, accepted or rejected")
+    state = read_query(request, CorrectionsQuery).state
     return json_response(await request.app[DATABASE].read(review_queue, state))
 
 

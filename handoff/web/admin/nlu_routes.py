@@ -9,11 +9,15 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from gateway.problems import details, first_problem
 from gateway.store import audit
+from gateway.tasks import start, stop
 from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, NLU, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff.web.admin import training
 from handoff.web.admin.nlu_data import (
@@ -56,11 +60,18 @@ async def _record(request: web.Request, action: str, subject: str, before: Any, 
     )
 
 
+class ExamplesQuery(Query):
+    intent: str | None = Field(None, max_length=100)
+    language: str | None = Field(None, max_length=16)
+
+
 @routes.get("/api/v1/admin/nlu/examples")
 @requires_role()
+@accepts(query=ExamplesQuery)
 async def list_examples(request: web.Request) -> web.Response:
     """`{"examples": [{"id", "intent", "text", "language"}]}`, `?intent=` and `?language=`."""
-    intent, language = request.query.get("intent"), request.query.get("language")
+    query = read_query(request, ExamplesQuery)
+    intent, language = query.intent, query.language
     found = [
         as_dict(e)
         for e in _files(request).examples()
@@ -76,7 +87,7 @@ async def add_examples(request: web.Request) -> web.Response:
     try:
         body = _NEW_EXAMPLES.validate_python(await read_json_value(request))
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", str(exc).splitlines()[0]) from None
+        raise ApiError(422, "validation_error", first_problem(exc), details(exc)) from None
     wanted = body if isinstance(body, list) else [body]
     files = _files(request)
     examples = files.examples()
@@ -140,9 +151,9 @@ async def start_training(request: web.Request) -> web.Response:
     except training.TrainingBusy as exc:
         raise ApiError(409, "conflict", f"training job {exc.args[0]} is still running") from None
     await _record(request, "nlu.train", f"job {job}", None, None)
-    task = asyncio.create_task(
+    task = start(
+        f"nlu-training-{job}",
         training.run_job(job, app[DATABASE], app[NLU], app[SETTINGS].data_dir, app[CLOCK]),
-        name=f"nlu-training-{job}",
     )
     app[JOBS].add(task)
     task.add_done_callback(app[JOBS].discard)
@@ -167,7 +178,4 @@ async def training_tasks(app: web.Application) -> AsyncIterator[None]:
     """Stops trainings still running when the app stops (their jobs then read as stale)."""
     yield
     jobs: set[asyncio.Task[None]] = app[JOBS]
-    running = list(jobs)
-    for task in running:
-        task.cancel()
-    await asyncio.gather(*running, return_exceptions=True)
+    await stop(list(jobs))

@@ -21,10 +21,12 @@ from gateway.store.staff import (
     reissue_token,
     update_staff,
 )
-from gateway.web.body import query_int, read_json
+from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE
 from gateway.web.middlewares import STAFF, requires_role
+from gateway.web.openapi import accepts
+from gateway.web.query import Query, read_query
 from gateway.web.responses import json_response
 from handoff.policy import routing
 
@@ -98,14 +100,22 @@ async def post_token(request: web.Request) -> web.Response:
     return json_response({"name": name, "token": token})
 
 
+class AuditQuery(Query):
+    limit: int = Field(200, ge=1, le=1000)
+    action: str = Field("", max_length=100, description="keeps actions starting with this")
+    subject: str | None = Field(None, max_length=255, description="one thing changed")
+
+
 @routes.get("/api/v1/admin/audit")
 @requires_role()
+@accepts(query=AuditQuery)
 async def get_audit(request: web.Request) -> web.Response:
     """`{"entries": [{"id", "actor", "action", "subject", "before", "after", "at"}]}`, newest
     first; `?action=staff.` keeps one kind of change, `?subject=` one thing changed."""
-    limit = query_int(request, "limit", 200, 1, 1000)
-    action, subject = request.query.get("action", ""), request.query.get("subject") or None
+    query = read_query(request, AuditQuery)
     found = await request.app[DATABASE].read(
-        lambda conn: audit.entries(conn, action_prefix=action, subject=subject, limit=limit)
+        lambda conn: audit.entries(
+            conn, action_prefix=query.action, subject=query.subject, limit=query.limit
+        )
     )
     return json_response({"entries": found})
