@@ -18,9 +18,7 @@ from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, NLU, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
-from nlu.evaluation import evaluate_on_test
 from nlu.store import ModelStore
-from nlu.trainer import new_version
 from nlu.training_data import HELD_OUT_DIR, TrainingData, TrainingDataError, read_training_data
 
 routes = web.RouteTableDef()
@@ -62,6 +60,10 @@ async def activate_model(request: web.Request) -> web.Response:
     nlu = request.app[NLU]
 
     def copy_as_newest() -> str:
+        # Imported here: the trainer brings scikit-learn and SciPy, which only a process
+        # that trains or scores needs (the web process stays small).
+        from nlu.trainer import new_version
+
         old = store.load(chosen)
         model = old.renamed(new_version(old.manifest.get("data_fingerprint", "0" * 8)))
         model.manifest["activated_from"] = chosen
@@ -93,6 +95,8 @@ async def evaluate_model(request: web.Request) -> web.Response:
     if version not in _REPORTS:
 
         def score() -> dict[str, Any]:
+            from nlu.evaluation import evaluate_on_test  # scikit-learn: see copy_as_newest
+
             test = read_training_data(HELD_OUT_DIR)
             return evaluate_on_test(TrainingData(), test, model=nlu.model).to_dict()
 
