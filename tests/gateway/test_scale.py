@@ -177,7 +177,7 @@ async def _all_done(db: Database, count: int, timeout: float = 60) -> dict[str, 
     return dict(await eventually(check, timeout=timeout, interval=0.2))
 
 
-async def test_a_chat_on_one_process_gets_the_ack_and_the_staff_reply_made_on_another(
+async def test_a_chat_on_one_process_gets_the_ack_the_typing_and_the_reply_made_on_another(
     gateways: Gateways, postgres_url: str
 ) -> None:
     url_a, _ = await gateways.start("all")  # the pipeline worker runs under A
@@ -189,6 +189,13 @@ async def test_a_chat_on_one_process_gets_the_ack_and_the_staff_reply_made_on_an
         ack = await _next(ws, "reply", 20)
         number = ack["ticket"]["number"]
         assert number in ack["text"]
+        async with gateways.http.post(
+            f"{url_a}/api/v1/tickets/{number}/typing", headers={"Authorization": f"Bearer {token}"}
+        ) as resp:
+            assert resp.status == 202, await resp.text()
+            assert (await resp.json())["shown"] == 0  # A holds no socket of this chat
+        typing = await _next(ws, "typing", 5)
+        assert typing["author"] == "scale-agent"
         async with gateways.http.post(
             f"{url_a}/api/v1/tickets/{number}/replies",
             json={"text": "We found your parcel; it arrives tomorrow."},
