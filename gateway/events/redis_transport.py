@@ -26,6 +26,15 @@ CHANNEL = "cgw:events"
 RETRY_SECONDS = 1.0
 
 
+def stopping_on(exc: BaseException) -> None:
+    """Raises CancelledError when the task was cancelled: redis-py may turn a cancel that
+    arrives while it reads into a connection error, and a listener that reconnected then
+    would never end (a shutdown waiting for it hangs)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 class RedisTransport:
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
@@ -51,6 +60,7 @@ class RedisTransport:
                         if event is not None:
                             yield event
             except (RedisError, OSError) as exc:
+                stopping_on(exc)
                 log.warning("redis event channel lost (%s); reconnecting", exc)
                 await asyncio.sleep(RETRY_SECONDS)
 

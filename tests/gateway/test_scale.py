@@ -8,6 +8,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -17,10 +18,12 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+import redis.asyncio as redis
 import sqlalchemy as sa
 
 from gateway.db.engine import Database
 from gateway.db.schema import messages, outbox
+from gateway.redis_link import GROUP, STREAM
 from tests.conftest import eventually, require_service
 from tests.gateway.processes import child_pids, free_port, start_gateway, wait_healthy
 
@@ -210,18 +213,25 @@ async def test_a_chat_on_one_process_gets_the_ack_the_typing_and_the_reply_made_
 
 
 async def test_a_worker_killed_mid_batch_leaves_its_messages_to_another(
-    gateways: Gateways, db: Database
+    gateways: Gateways, db: Database, redis_server: RedisServer
 ) -> None:
     url, proc = await gateways.start("all", GATEWAY_WORKERS="2")
     workers = child_pids(proc.pid)
     assert len(workers) == 2
     count = 150
     flood = asyncio.create_task(_flood(gateways.http, url, "kill", count))
+    victim = f"{socket.gethostname()}-{workers[0]}"  # its stream consumer's name
+    client = redis.from_url(redis_server.url)
 
-    async def some_done() -> bool:
-        return (await db.read(_figures))["done"] > 0
+    async def in_a_batch() -> bool:
+        # Entries it read and has not acknowledged: it is between reading and committing.
+        consumers = (await client.xpending(STREAM, GROUP))["consumers"]
+        return any(c["name"].decode() == victim and c["pending"] > 0 for c in consumers)
 
-    await eventually(some_done, timeout=30, interval=0.02)
+    try:
+        await eventually(in_a_batch, timeout=60, interval=0.01)
+    finally:
+        await client.aclose()
     os.kill(workers[0], signal.SIGKILL)
     await flood
     figures = await _all_done(db, count)
