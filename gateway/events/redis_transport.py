@@ -19,6 +19,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from gateway.events.base import Event
+from gateway.events.catalog import MessageStored
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ class RedisTransport:
         self._origin = f"{socket.gethostname()}-{os.getpid()}"
 
     async def send(self, events: list[Event]) -> None:
+        # Stored messages reach the workers on the stream (`gateway.redis_link`): repeating
+        # each on pub/sub would only make every process decode one more event per message.
+        events = [e for e in events if not isinstance(e, MessageStored)]
+        if not events:
+            return
         # One pipeline: a group commit of hundreds of messages is one round trip, not hundreds.
         async with self._client.pipeline(transaction=False) as pipe:
             for event in events:
