@@ -109,11 +109,14 @@ def after_commit(conn: Connection, item: Any) -> None:
 
 def _collecting(conn: Connection, fn: Callable[..., T], *args: Any) -> tuple[T, list[Any]]:
     # conn.info lives as long as the pooled connection: the list must never outlive the call.
-    conn.info[_AFTER_COMMIT] = []
+    # Taken once: after a cancelled query `conn.info` raises PendingRollbackError, which would
+    # replace the CancelledError and let a cancelled task run on (a shutdown that hangs).
+    info = conn.info
+    info[_AFTER_COMMIT] = []
     try:
-        return fn(conn, *args), conn.info[_AFTER_COMMIT]
+        return fn(conn, *args), info[_AFTER_COMMIT]
     finally:
-        conn.info.pop(_AFTER_COMMIT, None)
+        info.pop(_AFTER_COMMIT, None)
 
 
 def _configure_sqlite(engine: Engine) -> None:
