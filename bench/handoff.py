@@ -35,17 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.db.engine import Database  # noqa: E402
 from gateway.db.migrate import upgrade  # noqa: E402
-from gateway.db.schema import (  # noqa: E402
-    conversations,
-    customers,
-    sales,
-    surveys,
-    tickets,
-)
-from handoff import routing  # noqa: E402
+from gateway.db.schema import conversations, customers  # noqa: E402
+from handoff.policy import routing  # noqa: E402
 from handoff.policy.deadlines import deadlines_for  # noqa: E402
 from handoff.policy.policy import Policy  # noqa: E402
 from handoff.policy.stats import period_stats  # noqa: E402
+from handoff.schema import sales, surveys, tickets  # noqa: E402
 from tests.conftest import fresh_postgres_database, port_open  # noqa: E402
 
 #: Berlin, so that the 30-day period crosses a daylight-saving change (the costlier case).

@@ -32,7 +32,8 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 from _harness import peak_rss_mb  # noqa: E402
 
 from gateway.db.engine import Database  # noqa: E402
-from gateway.db.schema import messages, outbox, tickets  # noqa: E402
+from gateway.db.schema import messages, outbox  # noqa: E402
+from handoff.schema import tickets  # noqa: E402
 from tests.gateway.processes import free_port, start_gateway, wait_healthy  # noqa: E402
 
 BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [

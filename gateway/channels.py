@@ -20,6 +20,7 @@ from gateway.db.engine import Database
 from gateway.events import EventBus
 from gateway.messages import Delivery, InboundMessage, OutboundMessage
 from gateway.metrics import Metrics
+from gateway.ports import TicketIndex
 from gateway.settings import Settings
 
 
@@ -70,6 +71,8 @@ class ChannelContext:
     events: EventBus
     #: Every channel this gateway knows, running here or not.
     registry: ChannelRegistry
+    #: What a channel may ask of tickets (a number's conversation, agents online).
+    tickets: TicketIndex
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.aiohttp import make_aiohttp_handler
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -10,6 +11,9 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        #: `GET /metrics`: prometheus-client's own exposition of this registry (text or
+        #: OpenMetrics as the scraper's Accept asks, gzip when it accepts it).
+        self.exposition = make_aiohttp_handler(self.registry)
         self.intake = Counter(
             "gateway_intake_messages",
             "Inbound messages by channel and outcome (stored, duplicate, rejected).",
@@ -77,6 +81,3 @@ class Metrics:
             ["where"],
             registry=self.registry,
         )
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)

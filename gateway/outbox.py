@@ -15,18 +15,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.channels import OutputChannel
 from gateway.clock import Clock
 from gateway.db.engine import Database
-from gateway.db.schema import tickets
 from gateway.events import OutboxQueued
 from gateway.messages import Choice, Delivery, OutboundMessage
 from gateway.metrics import Metrics
+from gateway.ports import TicketIndex
 from gateway.settings import Settings
-from gateway.store import ledger
 from gateway.store import outbox as rows
 
 log = logging.getLogger(__name__)
@@ -43,9 +41,11 @@ class OutboxWorker:
         settings: Settings,
         metrics: Metrics,
         clock: Clock,
+        tickets: TicketIndex,
         poll_interval: float = 0.5,
     ) -> None:
         self._db = database
+        self._tickets = tickets
         self._outputs = outputs
         self._settings = settings
         self._metrics = metrics
@@ -68,7 +68,7 @@ class OutboxWorker:
     async def release(self, channel: str, conversation_key: str) -> None:
         """Sends a recipient's parked rows from this process, which holds their connection
         (another process would only park them again)."""
-        claimed, numbers = await self._db.write(_claim_parked, channel, conversation_key, self)
+        claimed, numbers = await self._db.write(self._claim_parked, channel, conversation_key)
         if claimed:
             results = [await self._send(r, numbers) for r in claimed]  # in order
             # Parked again (the socket closed meanwhile): the next reconnect releases it.
@@ -100,7 +100,7 @@ class OutboxWorker:
 
     async def send_due(self) -> int:
         """One pass: claims due rows and sends them; returns how many were claimed."""
-        claimed, numbers = await self._db.write(_claim, self._clock())
+        claimed, numbers = await self._db.write(self._claim, self._clock())
         if claimed:
             # Rows of one conversation never share a pass, so sending in parallel keeps order.
             results = await asyncio.gather(*(self._send(r, numbers) for r in claimed))
@@ -161,7 +161,7 @@ class OutboxWorker:
         else:
             rows.mark_failed(conn, row.id, delivery.error or "gave up")
             if row.ticket_id is not None:
-                ledger.append(
+                self._tickets.note(
                     conn,
                     row.ticket_id,
                     "delivery_failed",
@@ -174,29 +174,18 @@ class OutboxWorker:
                 "outbox row %s on %s failed for good: %s", row.id, row.channel, delivery.error
             )
 
+    def _claim_parked(
+        self, conn: Connection, channel: str, conversation_key: str
+    ) -> tuple[list[Any], dict[int, str]]:
+        claimed = rows.claim_parked(conn, channel, conversation_key, self._clock(), LEASE)
+        return claimed, self._tickets.numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
+
+    def _claim(self, conn: Connection, now: datetime) -> tuple[list[Any], dict[int, str]]:
+        claimed = rows.claim_due(conn, now, LEASE, BATCH)
+        return claimed, self._tickets.numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
+
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         """Exponential backoff with jitter, never sooner than the channel asked for."""
         base = self._settings.outbox_base_delay_seconds * 2 ** max(attempts - 1, 0)
         delay = min(self._settings.outbox_max_delay_seconds, base) * random.uniform(0.8, 1.2)
         return max(delay, retry_after or 0.0)
-
-
-def _claim_parked(
-    conn: Connection, channel: str, conversation_key: str, worker: OutboxWorker
-) -> tuple[list[Any], dict[int, str]]:
-    claimed = rows.claim_parked(conn, channel, conversation_key, worker._clock(), LEASE)
-    return claimed, _ticket_numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
-
-
-def _claim(conn: Connection, now: datetime) -> tuple[list[Any], dict[int, str]]:
-    claimed = rows.claim_due(conn, now, LEASE, BATCH)
-    return claimed, _ticket_numbers(conn, {r.ticket_id for r in claimed if r.ticket_id})
-
-
-def _ticket_numbers(conn: Connection, ticket_ids: set[int]) -> dict[int, str]:
-    if not ticket_ids:
-        return {}
-    result = conn.execute(
-        sa.select(tickets.c.id, tickets.c.number).where(tickets.c.id.in_(ticket_ids))
-    )
-    return {int(r.id): r.number for r in result}

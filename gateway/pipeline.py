@@ -26,7 +26,7 @@ from gateway.db.lock_order import lock_batch
 from gateway.handling import MessageHandler
 from gateway.messages import InboundMessage
 from gateway.metrics import Metrics
-from gateway.ports import Outcome, Parser
+from gateway.ports import Outcome, Parser, TicketIndex
 from gateway.store import messages as message_store
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,12 @@ class IntakePipeline:
         handler: MessageHandler,
         metrics: Metrics,
         clock: Clock,
+        tickets: TicketIndex,
         dispatch: Dispatch | None = None,
         max_attempts: int = 5,
     ) -> None:
         self._db = database
+        self._tickets = tickets
         self._commit = GroupCommit(database, clock)
         self.dispatch = dispatch
         self._max_attempts = max_attempts
@@ -129,7 +131,7 @@ class IntakePipeline:
         cached = self._results.pop(message_id, None)
         if cached is not None:
             return cached
-        return await self._db.read(message_store.message_result, message_id)
+        return await self._db.read(message_store.message_result, message_id, self._tickets)
 
     async def resume(self) -> int:
         """Queues every message not yet through the pipeline; returns how many."""

@@ -1,9 +1,10 @@
 """What the pipeline needs from the handling policy and the NLU, so `gateway` never imports
-`handoff`: one call in (`Desk.handle`), one `Outcome` back."""
+`handoff`: one call in (`Desk.handle`), one `Outcome` back, and ticket numbers and
+summaries for the gateway's own answers (`TicketIndex`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -50,6 +51,42 @@ class Desk(Protocol):
         """Decides what the stored `message` (a messages row) means and records it (ticket,
         ledger, conversation) in the caller's transaction. `parsed` is the contract's parse
         result (`{}` for an empty message)."""
+        ...
+
+
+class TicketIndex(Protocol):
+    """The handling policy's tickets as the gateway and the channels need them (ticket
+    numbers on outbound messages, the intake and audit answers, a mail's ticket number, the
+    chat's "agents online"), in the caller's transaction."""
+
+    def numbers(self, conn: Connection, ticket_ids: Collection[int]) -> dict[int, str]:
+        """Each found ticket's number by id."""
+        ...
+
+    def summaries(self, conn: Connection, ticket_ids: Collection[int]) -> dict[int, Any]:
+        """Each found ticket's number, category, urgency, severity, department and status
+        (as attributes) by id."""
+        ...
+
+    def owner(self, conn: Connection, number: str) -> Any | None:
+        """The ticket's `conversation_id` and `customer_id` (as attributes); None: no such
+        ticket."""
+        ...
+
+    def agents_online(self, conn: Connection) -> bool:
+        """Whether any agent is online now."""
+        ...
+
+    def note(
+        self,
+        conn: Connection,
+        ticket_id: int,
+        type_: str,
+        actor: str,
+        data: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        """Adds a line to the ticket's ledger (a reply that could not be delivered)."""
         ...
 
 

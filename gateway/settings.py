@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -32,13 +32,15 @@ class Settings(BaseSettings):
         env_prefix="GATEWAY_", extra="ignore", validate_default=True, frozen=True
     )
 
+    # Secrets (passwords inside URLs, tokens, shared secrets) are `SecretStr`: no repr, str
+    # or JSON dump of the settings shows them; the code that uses one reveals it there.
     data_dir: Path = Path("./data")
-    database_url: str | None = None
-    redis_url: str | None = None
+    database_url: SecretStr | None = None
+    redis_url: SecretStr | None = None
 
     # email channel: on when the IMAP URL is set (channels/email/url.py parses the URLs).
-    email_imap_url: str | None = None
-    email_smtp_url: str | None = None
+    email_imap_url: SecretStr | None = None
+    email_smtp_url: SecretStr | None = None
     email_from: str | None = None
     email_poll_seconds: float = Field(default=30.0, gt=0)  # without IDLE; also IDLE's re-check
     email_reconnect_max_seconds: float = Field(default=60.0, gt=0)
@@ -48,10 +50,9 @@ class Settings(BaseSettings):
     email_attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=0)
 
     # telegram channel
-    # The token and the secret never appear in a repr (and so in no log line).
-    telegram_token: str | None = Field(default=None, repr=False)
+    telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
-    telegram_webhook_secret: str | None = Field(default=None, repr=False)
+    telegram_webhook_secret: SecretStr | None = None
     #: The public HTTPS address of `POST /telegram/webhook` to register with setWebhook;
     #: unset with a secret: the route is served and registration is left to the operator.
     telegram_webhook_url: str | None = None
@@ -107,7 +108,7 @@ class Settings(BaseSettings):
     #: Largest image or PDF a chat customer may attach.
     web_chat_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     #: Shared secret for verified chat identities (HMAC-SHA256 of `customer_id:expires`).
-    web_chat_identity_secret: str | None = None
+    web_chat_identity_secret: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -170,13 +171,14 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _supported_database(cls, value: str | None) -> str | None:
+    def _supported_database(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
+        url = value.get_secret_value()
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
             # Accept the plain libpq form people copy from their hosting panel.
-            return "postgresql+asyncpg://" + value.split("://", 1)[1]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            return SecretStr("postgresql+asyncpg://" + url.split("://", 1)[1])
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
@@ -193,7 +195,7 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
-            return self.database_url
+            return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{(self.data_dir / 'gateway.db').resolve()}"
 
     @property

@@ -9,12 +9,14 @@ import channels.api
 import channels.email
 import channels.telegram
 import channels.web_chat
-import handoff
+import handoff.app
+import handoff.schema
 from gateway.channels import ChannelContext, ChannelRegistry
-from gateway.data_rights_commands import add_data_rights_commands
 from gateway.settings import Settings
 from handoff.commands import add_handoff_commands
+from handoff.data_rights_commands import add_data_rights_commands
 from handoff.desk import TicketDesk
+from handoff.ticket_index import TicketIndex
 from nlu.replies import ReplyTemplates
 
 CHANNELS = ChannelRegistry(
@@ -32,10 +34,17 @@ def ticket_desk(settings: Settings, templates: ReplyTemplates) -> TicketDesk:
     return TicketDesk(settings, templates, CHANNELS.live_chats)
 
 
+#: Ticket numbers and summaries for the gateway's own answers (the outbox, intake, audit).
+TICKETS = TicketIndex()
+
+#: Alembic's target: the gateway's one `MetaData`, once handoff and every channel have put
+#: their tables on it (importing `handoff.schema` and the channel records above does that).
+METADATA = handoff.schema.metadata
+
 #: Sub-commands other packages add to `complaint-gateway` (`sales import`, `policy load`).
 CLI_COMMANDS = (add_handoff_commands, add_data_rights_commands)
 
 
 def setup_handoff(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) -> None:
     """Staff routes, the SLA monitor, surveys and spike warnings."""
-    handoff.setup(context, desk, templates)
+    handoff.app.setup(context, desk, templates)

@@ -71,12 +71,13 @@ class PipelineWorker:
             handler,
             Metrics(),
             system_clock,
+            wiring.TICKETS,
             max_attempts=settings.pipeline_max_attempts,
         )
         self.lease = timedelta(seconds=settings.pipeline_claim_seconds)
         self.wakeup = asyncio.Event()
         self.stopping = False
-        self.link = RedisLink(settings.redis_url) if settings.redis_url else None
+        self.link = RedisLink(settings.redis_url.get_secret_value()) if settings.redis_url else None
         # What the ticket transactions emit (tickets opened, replies queued) reaches the
         # other processes' subscribers.
         self.bus = EventBus(_transport(settings, self.link))

@@ -12,25 +12,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, tickets
-from gateway.events import TicketOpened
 from gateway.ports import Outcome, TicketSummary
 from gateway.settings import Settings
-from gateway.store import ledger
-from handoff.policy import lifecycle, routing, surveys
+from handoff import ledger
+from handoff.policy import handover, lifecycle, opening, reopening, routing, surveys
 from handoff.policy.calendar import BusinessCalendar
-from handoff.policy.deadlines import Deadlines, deadlines_for
 from handoff.policy.handling import MessageHandling
 from handoff.policy.lifecycle import OPEN_STATUSES
-from handoff.policy.notify import agent_audience, alert_supervisors, notify
-from handoff.policy.numbering import next_ticket_number
+from handoff.policy.notify import agent_audience, notify
 from handoff.policy.policy import Policy
 from handoff.policy.policy_store import PolicyCache
 from handoff.policy.requests import SurveyAnswerOutcome, TicketRequest
 from handoff.policy.survey_answers import parse_survey_answer
+from handoff.schema import tickets
 from nlu.replies import ReplyTemplates
-
-SYSTEM_ACTOR = "system"
 
 
 class TicketNotFound(LookupError):
@@ -67,111 +62,9 @@ class TicketDesk:
 
     def open_ticket(self, conn: Connection, request: TicketRequest, now: datetime) -> TicketSummary:
         policy, calendar = self.policy(conn)
-        number = next_ticket_number(
-            conn, self._settings.ticket_prefix, self._settings.zone, request.received_at
+        ticket_id = opening.open_ticket(
+            conn, request, now, settings=self._settings, policy=policy, calendar=calendar
         )
-        severity = policy.severity_for(request.urgency, request.category)
-        department = policy.department_for(request.category)
-        target = policy.sla[severity]
-        due = deadlines_for(request.received_at, target, calendar)
-        recounted_from: Deadlines | None = None
-        if due.first_response_due < now:
-            # A back-dated complaint (entered by staff after the fact) whose policy deadline
-            # has passed: promising a time already gone helps nobody, so count from now.
-            recounted_from, due = due, deadlines_for(now, target, calendar)
-        order = next(
-            (e["value"] for e in request.entities if e.get("entity") == "order_number"), None
-        )
-        prefix_length = policy.spikes.order_prefix_length
-        ticket_id = conn.scalar(
-            sa.insert(tickets)
-            .values(
-                number=number,
-                status="new",
-                category=request.category,
-                urgency=request.urgency,
-                severity=severity,
-                language=request.language,
-                channel=request.channel,
-                department=department,
-                customer_id=request.customer_id,
-                conversation_id=request.conversation_id,
-                created_at=request.received_at,
-                updated_at=now,
-                first_response_due=due.first_response_due,
-                resolution_due=due.resolution_due,
-                product=policy.product_in(request.text),
-                order_prefix=str(order)[:prefix_length] if order and prefix_length else None,
-            )
-            .returning(tickets.c.id)
-        )
-        assert ticket_id is not None
-        ledger.record(
-            conn,
-            TicketOpened(
-                ticket_id=ticket_id,
-                number=number,
-                actor=SYSTEM_ACTOR,
-                at=now,
-                message_id=request.message_id,
-                channel=request.channel,
-                category=request.category,
-                urgency=request.urgency,
-                urgency_reasons=tuple(request.urgency_reasons),
-                severity=severity,
-                department=department,
-            ),
-        )
-        ledger.append(
-            conn,
-            ticket_id,
-            "routed",
-            SYSTEM_ACTOR,
-            {
-                "department": department,
-                "first_response_due": due.first_response_due.isoformat(),
-                "resolution_due": due.resolution_due.isoformat(),
-                "first_response_clock": target.first_response_clock,
-            },
-            now,
-        )
-        if recounted_from is not None:
-            ledger.append(
-                conn,
-                ticket_id,
-                "deadline_recounted",
-                SYSTEM_ACTOR,
-                {
-                    "why": "received_at is in the past and the policy's deadline has passed",
-                    "received_at": request.received_at.isoformat(),
-                    "policy_first_response_due": recounted_from.first_response_due.isoformat(),
-                    "first_response_due": due.first_response_due.isoformat(),
-                    "resolution_due": due.resolution_due.isoformat(),
-                },
-                now,
-            )
-        ticket = self._row(conn, ticket_id)
-        assignee = routing.choose_agent(
-            conn, policy, department, request.language, request.category
-        )
-        if assignee is not None:
-            routing.assign(conn, ticket, assignee, SYSTEM_ACTOR, "routing", now)
-        if severity == "major":
-            alert_supervisors(
-                conn,
-                policy,
-                department,
-                "major_complaint",
-                f"Major complaint {number} ({request.category}): first response due "
-                f"{due.first_response_due.astimezone(self._settings.zone):%Y-%m-%d %H:%M}",
-                {"number": number, "reasons": list(request.urgency_reasons)},
-                now,
-                ticket_id=ticket_id,
-                email_enabled=self._email_enabled,
-            )
-            ledger.append(
-                conn, ticket_id, "supervisors_notified", SYSTEM_ACTOR, {"why": "major"}, now
-            )
         return self._summary(self._row(conn, ticket_id), policy)
 
     def add_customer_message(
@@ -217,49 +110,10 @@ class TicketDesk:
         *,
         only_if_staffed: bool = False,
     ) -> str | None:
-        ticket = self._row(conn, ticket_id)
         policy, _ = self.policy(conn)
-        if only_if_staffed and not policy.agents_of(ticket.department):
-            ledger.append(
-                conn,
-                ticket_id,
-                "handover_skipped",
-                SYSTEM_ACTOR,
-                {"reason": reason, "why": f"no agents in {ticket.department}"},
-                now,
-            )
-            return None
-        conn.execute(
-            sa.update(conversations)
-            .where(conversations.c.id == ticket.conversation_id)
-            .values(handled_by="agent", updated_at=now)
+        return handover.hand_to_agent(
+            conn, self._row(conn, ticket_id), policy, reason, now, only_if_staffed=only_if_staffed
         )
-        ledger.append(conn, ticket_id, "handed_to_agent", SYSTEM_ACTOR, {"reason": reason}, now)
-        if ticket.assignee is None:
-            agent = routing.choose_agent(
-                conn, policy, ticket.department, ticket.language, ticket.category
-            )
-            if agent is None:
-                notify(
-                    conn,
-                    "supervisors",
-                    "chat_waiting",
-                    {"number": ticket.number, "department": ticket.department, "reason": reason},
-                    now,
-                    ticket_id,
-                )
-                return None
-            routing.assign(conn, ticket, agent, SYSTEM_ACTOR, reason, now)
-            return agent
-        notify(
-            conn,
-            agent_audience(ticket.assignee),
-            "chat_handed_over",
-            {"number": ticket.number, "reason": reason},
-            now,
-            ticket_id,
-        )
-        return str(ticket.assignee)
 
     def answer_survey(
         self, conn: Connection, conversation_id: int, message_id: int, text: str, now: datetime
@@ -334,22 +188,9 @@ class TicketDesk:
         self, conn: Connection, number: str, handled_by: str, actor: str, now: datetime
     ) -> None:
         """Takes a chat from the bot ("agent") or gives it back ("bot")."""
-        ticket = self._locked(conn, number)
-        conn.execute(
-            sa.update(conversations)
-            .where(conversations.c.id == ticket.conversation_id)
-            .values(handled_by=handled_by, updated_at=now)
-        )
-        event = "taken_over" if handled_by == "agent" else "handed_back"
-        ledger.append(conn, ticket.id, event, actor, {"to": handled_by}, now)
-        if handled_by == "agent" and ticket.assignee is None:
-            routing.assign(conn, ticket, actor, actor, "took over the chat", now)
+        handover.set_handler(conn, self._locked(conn, number), handled_by, actor, now)
 
     # --- helpers ---
-
-    @property
-    def _email_enabled(self) -> bool:
-        return bool(self._settings.email_smtp_url and self._settings.email_from)
 
     def _reopen(
         self,
@@ -361,40 +202,15 @@ class TicketDesk:
         reason: str,
         now: datetime,
     ) -> None:
-        """Reopens and routes back: to the same agent when they can take it, else anew."""
-        lifecycle.change_status(conn, ticket, "reopened", actor, now, calendar, reason)
-        reopened = self._row(conn, ticket.id)
-        previous = ticket.assignee
-        agent = None
-        if previous:
-            agent = routing.choose_agent(
-                conn,
-                _only(policy, previous),
-                reopened.department,
-                reopened.language,
-                reopened.category,
-            )
-        agent = agent or routing.choose_agent(
-            conn, policy, reopened.department, reopened.language, reopened.category
-        )
-        conn.execute(
-            sa.update(tickets)
-            .where(tickets.c.id == ticket.id)
-            .values(assignee=None, assigned_at=None)
-        )
-        if agent is not None:
-            routing.assign(conn, self._row(conn, ticket.id), agent, SYSTEM_ACTOR, "reopened", now)
-        alert_supervisors(
+        reopening.reopen(
             conn,
+            ticket,
             policy,
-            reopened.department,
-            "ticket_reopened",
-            f"Ticket {ticket.number} reopened: {reason}",
-            {"number": ticket.number, "reason": reason},
+            calendar,
+            actor,
+            reason,
             now,
-            ticket_id=ticket.id,
-            occurrence=f"{ticket.id}:{reopened.reopen_count}",
-            email_enabled=self._email_enabled,
+            email_enabled=bool(self._settings.email_smtp_url and self._settings.email_from),
         )
 
     def _locked(self, conn: Connection, number: str) -> Any:
@@ -423,8 +239,3 @@ class TicketDesk:
             response_hours=target.first_response_hours,
             business_hours=target.first_response_clock == "business",
         )
-
-
-def _only(policy: Policy, agent: str) -> Policy:
-    """The policy with one agent: to ask whether that agent can take a ticket back."""
-    return policy.model_copy(update={"agents": [a for a in policy.agents if a.name == agent]})

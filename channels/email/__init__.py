@@ -24,13 +24,15 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
 
     sender = parse_from(settings.email_from)
     if settings.email_imap_url:
-        reader = EmailInput(context, parse_imap_url(settings.email_imap_url), sender.addr_spec)
+        reader = EmailInput(
+            context, parse_imap_url(settings.email_imap_url.get_secret_value()), sender.addr_spec
+        )
         context.app.cleanup_ctx.append(reader.reader_ctx)
     if settings.email_smtp_url:
         output = EmailOutput(
             context.database,
             context.clock,
-            parse_smtp_url(settings.email_smtp_url),
+            parse_smtp_url(settings.email_smtp_url.get_secret_value()),
             sender,
             settings.email_timeout_seconds,
         )

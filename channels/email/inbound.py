@@ -242,6 +242,7 @@ class EmailInput:
                 subject=mail.subject,
                 address=address,
                 ticket_prefix=self._settings.ticket_prefix,
+                tickets=self._context.tickets,
             )
             threads.record_inbound(
                 conn,

@@ -18,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, customers, messages, outbox, tickets
+from gateway.db.schema import conversations, customers, messages, outbox
+from gateway.ports import TicketIndex
 
 from .keys import conversation_key
 from .schema import email_messages
@@ -59,6 +60,7 @@ def resolve_thread(
     subject: str,
     address: str,
     ticket_prefix: str,
+    tickets: TicketIndex,
 ) -> Thread:
     """The thread and conversation of an inbound mail from `address`."""
     for how, ids in (("in-reply-to", in_reply_to), ("references", list(reversed(references)))):
@@ -71,18 +73,17 @@ def resolve_thread(
             if root is not None:
                 return Thread(root, conversation_key(root, address), how)
     number = ticket_number_in(subject, ticket_prefix)
-    if number is not None:
+    owner = tickets.owner(conn, number) if number is not None else None
+    if owner is not None:
+        # The ticket's own mail conversation, and only when the mail comes from its customer.
         key = conn.scalar(
-            sa.select(conversations.c.conversation_key)
-            .select_from(
-                tickets.join(conversations, conversations.c.id == tickets.c.conversation_id).join(
-                    customers, customers.c.id == tickets.c.customer_id
-                )
-            )
-            .where(
-                tickets.c.number == number,
+            sa.select(conversations.c.conversation_key).where(
+                conversations.c.id == owner.conversation_id,
                 conversations.c.channel == "email",
-                sa.func.lower(customers.c.email) == address.lower(),
+                sa.exists().where(
+                    customers.c.id == owner.customer_id,
+                    sa.func.lower(customers.c.email) == address.lower(),
+                ),
             )
         )
         root = key and conn.scalar(

@@ -18,7 +18,7 @@ def build_bot(settings: Settings) -> Bot:
     assert settings.telegram_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     try:
-        return Bot(settings.telegram_token, session=session)
+        return Bot(settings.telegram_token.get_secret_value(), session=session)
     except TokenValidationError:
         raise SettingsError(
             "invalid settings: GATEWAY_TELEGRAM_TOKEN: not a bot token (<bot id>:<secret>)"

@@ -51,7 +51,7 @@ def start(context: ChannelContext, channels: ChannelSet) -> None:
     channels.add_output(CHANNEL.name, TelegramOutput(bot))
     receiver: Receiver | None
     if settings.telegram_webhook_secret:
-        secret = settings.telegram_webhook_secret
+        secret = settings.telegram_webhook_secret.get_secret_value()
         context.app.router.add_routes(TelegramWebhook(inbound, secret).routes())
         url = settings.telegram_webhook_url
         receiver = (lambda: _register_webhook(bot, url, secret)) if url else None

@@ -30,7 +30,6 @@ from gateway.web.rate_limit import RateLimited
 from . import CHANNEL
 from .guard import origin_allowed, verified_customer
 from .outbound import reply_frame
-from .presence import agents_online
 from .replay import sent_after
 from .sessions import ChatSessions, conversation_key, is_session_token, new_session_token
 from .uploads import ChatUploads
@@ -48,13 +47,15 @@ class WebChatInput:
     ) -> None:
         self._intake = context.intake
         self._db = context.database
+        self._tickets = context.tickets
         self._outbox = context.outbox
         self._metrics = context.metrics
         self._sessions = sessions
         self._uploads = uploads
         self._max_frame = context.settings.max_body_bytes
         self._origins = context.settings.web_chat_origins
-        self._identity_secret = context.settings.web_chat_identity_secret
+        secret = context.settings.web_chat_identity_secret
+        self._identity_secret = secret.get_secret_value() if secret else None
 
     def routes(self) -> web.RouteTableDef:
         routes = web.RouteTableDef()
@@ -132,7 +133,7 @@ class WebChatInput:
         self._sessions.add(key, ws)
         # Whether anyone could answer now: if not, the widget asks for an email address.
         try:
-            online: bool | None = await self._db.read(agents_online)
+            online: bool | None = await self._db.read(self._tickets.agents_online)
         except Exception:  # a database outage must not cost the customer the chat
             online = None
         await ws.send_json(
@@ -145,7 +146,7 @@ class WebChatInput:
             }
         )
         if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
-            for missed in await self._db.read(sent_after, key, after):
+            for missed in await self._db.read(sent_after, self._tickets, key, after):
                 await ws.send_json(reply_frame(missed))
         await self._outbox.release(CHANNEL.name, key)
 

@@ -15,8 +15,9 @@ from aiohttp import web
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import agent_presence, conversations, tickets
+from gateway.db.schema import conversations
 from gateway.events import AgentTyping, EventBus
+from gateway.ports import TicketIndex
 from gateway.web.errors import ApiError
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
@@ -26,35 +27,28 @@ from .sessions import ChatSessions
 CHANNEL = "web_chat"
 
 
-def agents_online(conn: Connection) -> bool:
-    return (
-        conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(agent_presence)
-            .where(agent_presence.c.status == "online")
-        )
-        or 0
-    ) > 0
-
-
-def _chat_of(conn: Connection, number: str) -> tuple[bool, str | None]:
+def _chat_of(conn: Connection, tickets: TicketIndex, number: str) -> tuple[bool, str | None]:
     """Whether the ticket exists, and its web chat conversation key if it came by chat."""
-    row = conn.execute(
-        sa.select(conversations.c.channel, conversations.c.conversation_key)
-        .select_from(tickets.join(conversations, tickets.c.conversation_id == conversations.c.id))
-        .where(tickets.c.number == number)
-    ).first()
-    if row is None:
+    owner = tickets.owner(conn, number)
+    if owner is None:
         return False, None
+    row = conn.execute(
+        sa.select(conversations.c.channel, conversations.c.conversation_key).where(
+            conversations.c.id == owner.conversation_id
+        )
+    ).one()
     return True, row.conversation_key if row.channel == CHANNEL else None
 
 
 class TypingSignal:
     """`POST /api/v1/tickets/{number}/typing` (staff): "the agent is typing" to the customer."""
 
-    def __init__(self, database: Database, sessions: ChatSessions, events: EventBus) -> None:
+    def __init__(
+        self, database: Database, sessions: ChatSessions, tickets: TicketIndex, events: EventBus
+    ) -> None:
         self._db = database
         self._sessions = sessions
+        self._tickets = tickets
         self._events = events
         events.subscribe(self.show, AgentTyping)
 
@@ -68,7 +62,7 @@ class TypingSignal:
         return routes
 
     async def typing(self, request: web.Request) -> web.Response:
-        found, key = await self._db.read(_chat_of, request.match_info["number"])
+        found, key = await self._db.read(_chat_of, self._tickets, request.match_info["number"])
         if not found:
             raise ApiError(404, "not_found", "no such ticket")
         if key is None:

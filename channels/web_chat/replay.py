@@ -9,17 +9,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import outbox, tickets
+from gateway.db.schema import outbox
 from gateway.messages import Choice, OutboundMessage
+from gateway.ports import TicketIndex
 from gateway.store.outbox import SENDING, SENT
 
 LIMIT = 200
 
 
-def sent_after(conn: Connection, conversation_key: str, after: int) -> list[OutboundMessage]:
+def sent_after(
+    conn: Connection, tickets: TicketIndex, conversation_key: str, after: int
+) -> list[OutboundMessage]:
     rows = conn.execute(
-        sa.select(outbox, tickets.c.number)
-        .select_from(outbox.outerjoin(tickets, outbox.c.ticket_id == tickets.c.id))
+        sa.select(outbox)
         .where(
             outbox.c.channel == "web_chat",
             outbox.c.conversation_key == conversation_key,
@@ -31,6 +33,7 @@ def sent_after(conn: Connection, conversation_key: str, after: int) -> list[Outb
         .order_by(outbox.c.id)
         .limit(LIMIT)
     ).all()
+    numbers = tickets.numbers(conn, {row.ticket_id for row in rows if row.ticket_id})
     return [
         OutboundMessage(
             id=int(row.id),
@@ -39,7 +42,7 @@ def sent_after(conn: Connection, conversation_key: str, after: int) -> list[Outb
             recipient=row.recipient,
             text=row.text,
             kind=row.kind,
-            ticket_number=row.number,
+            ticket_number=numbers.get(row.ticket_id) if row.ticket_id else None,
             choices=tuple(
                 Choice(c["label"], c["value"]) for c in (row.metadata or {}).get("choices", ())
             ),

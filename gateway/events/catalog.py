@@ -2,7 +2,7 @@
 
 A ticket event is also a line of the ticket's ledger: `ledger_type` and `ledger_data` say
 how it reads there (the names and data the ticket JSON has always shown), so the ledger
-row and the event are written by one call, `gateway.store.ledger.record`.
+row and the event are written by one call, `handoff.ledger.record`.
 """
 
 from __future__ import annotations

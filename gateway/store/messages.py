@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import messages, outbox, tickets
+from gateway.db.schema import messages, outbox
 from gateway.events import MessageStored, emit
 from gateway.messages import InboundMessage
+from gateway.ports import TicketIndex
 
 STAGE_STORED = "stored"
 STAGE_DONE = "done"
@@ -205,7 +206,12 @@ def load_messages(conn: Connection, message_ids: list[int]) -> list[sa.Row[Any]]
 
 
 def list_for_audit(
-    conn: Connection, *, channel: str | None, limit: int, before: int | None
+    conn: Connection,
+    tickets: TicketIndex,
+    *,
+    channel: str | None,
+    limit: int,
+    before: int | None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Newest first, `limit` a page; returns the page and the cursor of the next one."""
     query = (
@@ -223,9 +229,8 @@ def list_for_audit(
             messages.c.sender_id,
             messages.c.sender_name,
             messages.c.metadata,
-            tickets.c.number.label("ticket"),
+            messages.c.ticket_id,
         )
-        .select_from(messages.outerjoin(tickets, tickets.c.id == messages.c.ticket_id))
         .order_by(messages.c.id.desc())
         .limit(limit + 1)
     )
@@ -234,45 +239,34 @@ def list_for_audit(
     if before is not None:
         query = query.where(messages.c.id < before)
     rows = (conn.execute(query)).mappings().all()
-    page = [_audit_item(dict(r)) for r in rows[:limit]]
+    numbers = tickets.numbers(conn, {r.ticket_id for r in rows[:limit] if r.ticket_id})
+    page = [_audit_item(dict(r), numbers) for r in rows[:limit]]
     next_cursor = int(page[-1]["id"]) if len(rows) > limit else None
     return page, next_cursor
 
 
-def _audit_item(row: dict[str, Any]) -> dict[str, Any]:
-    """The sender and, for a mail, its headers (subject, from, to, cc, reply_to, date and
-    the body's content type) from the stored metadata; the rest of the metadata stays in."""
+def _audit_item(row: dict[str, Any], numbers: dict[int, str]) -> dict[str, Any]:
+    """The sender, the ticket's number and, for a mail, its headers (subject, from, to, cc,
+    reply_to, date and the body's content type) from the stored metadata; the rest of the
+    metadata stays in."""
+    ticket_id = row.pop("ticket_id")
+    row["ticket"] = numbers.get(ticket_id) if ticket_id else None
     metadata = row.pop("metadata") or {}
     row["sender"] = {"id": row.pop("sender_id"), "name": row.pop("sender_name")}
     row["headers"] = metadata.get("headers")
     return row
 
 
-def message_result(conn: Connection, message_id: int) -> dict[str, Any]:
+def message_result(conn: Connection, message_id: int, tickets: TicketIndex) -> dict[str, Any]:
     """What intake reports for a message: its ticket and the reply queued for it."""
-    row = (
-        conn.execute(
-            sa.select(
-                messages.c.id,
-                messages.c.stage,
-                tickets.c.number,
-                tickets.c.category,
-                tickets.c.urgency,
-                tickets.c.severity,
-                tickets.c.department,
-                tickets.c.status,
-            )
-            .select_from(messages.outerjoin(tickets, tickets.c.id == messages.c.ticket_id))
-            .where(messages.c.id == message_id)
-        )
-    ).first()
+    ticket_id = conn.scalar(sa.select(messages.c.ticket_id).where(messages.c.id == message_id))
+    ticket = tickets.summaries(conn, [ticket_id]).get(ticket_id) if ticket_id else None
     reply = conn.scalar(
         sa.select(outbox.c.text)
         .where(outbox.c.message_id == message_id)
         .order_by(outbox.c.id)
         .limit(1)
     )
-    ticket = row if row is not None and row.number is not None else None
     return intake_result(message_id, ticket, reply)
 
 

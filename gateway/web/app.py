@@ -44,10 +44,11 @@ from gateway.web.keys import (
     RATE_LIMITER,
     REDIS,
     SETTINGS,
+    TICKETS,
 )
 from gateway.web.middlewares import auth_middleware, error_middleware
 from gateway.web.rate_limit import RateLimiter
-from gateway.web.routes import audit, data_rights, health, parse, session
+from gateway.web.routes import audit, health, parse, session
 from gateway.workers import WorkerProcesses, WorkersElsewhere
 from nlu import NluService
 from nlu.replies import ReplyTemplates
@@ -81,16 +82,32 @@ def build_app(
     nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
     channel_set = ChannelSet()
     outbox = OutboxWorker(
-        database, channel_set.outputs, settings, metrics, clock, poll_interval=settings.poll_seconds
+        database,
+        channel_set.outputs,
+        settings,
+        metrics,
+        clock,
+        wiring.TICKETS,
+        poll_interval=settings.poll_seconds,
     )
     templates = ReplyTemplates(settings.data_dir / "templates")
     desk = wiring.ticket_desk(settings, templates)
     handler = MessageHandler(desk)
     pipeline = IntakePipeline(
-        database, nlu, handler, metrics, clock, max_attempts=settings.pipeline_max_attempts
+        database,
+        nlu,
+        handler,
+        metrics,
+        clock,
+        wiring.TICKETS,
+        max_attempts=settings.pipeline_max_attempts,
     )
     bus.subscribe(outbox.on_queued, OutboxQueued)
-    link = RedisLink(settings.redis_url) if worker_processes and settings.redis_url else None
+    link = (
+        RedisLink(settings.redis_url.get_secret_value())
+        if worker_processes and settings.redis_url
+        else None
+    )
     app[REDIS] = link
     if link is not None:
         bus.transport = RedisTransport(link.client)
@@ -107,6 +124,7 @@ def build_app(
 
     app[SETTINGS], app[DATABASE], app[NLU], app[METRICS] = settings, database, nlu, metrics
     app[PIPELINE], app[OUTBOX], app[CLOCK] = pipeline, outbox, clock
+    app[TICKETS] = wiring.TICKETS
     app[EVENTS], app[EVENT_RELAY] = bus, relay
     app[RATE_LIMITER] = RateLimiter(settings)
 
@@ -123,6 +141,7 @@ def build_app(
         app=app,
         events=bus,
         registry=wiring.CHANNELS,
+        tickets=wiring.TICKETS,
     )
     for channel in wiring.CHANNELS:
         channel.setup(context, channel_set)
@@ -132,7 +151,6 @@ def build_app(
     app.add_routes(parse.routes)
     app.add_routes(audit.routes)
     app.add_routes(session.routes)
-    app.add_routes(data_rights.routes)
     app.add_routes(openapi.routes)  # last: it describes every route added before
     return app
 

@@ -10,6 +10,7 @@ from gateway.events import EventBus, EventRelay
 from gateway.metrics import Metrics
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import IntakePipeline
+from gateway.ports import TicketIndex
 from gateway.redis_link import RedisLink
 from gateway.settings import Settings
 from gateway.web.rate_limit import RateLimiter
@@ -23,6 +24,7 @@ PIPELINE = web.AppKey("pipeline", IntakePipeline)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 METRICS = web.AppKey("metrics", Metrics)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+TICKETS: web.AppKey[TicketIndex] = web.AppKey("tickets")
 #: Set by `complaint-gateway run`: Redis between processes (with GATEWAY_REDIS_URL).
 REDIS: web.AppKey[RedisLink | None] = web.AppKey("redis")
 EVENTS = web.AppKey("events", EventBus)

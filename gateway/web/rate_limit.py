@@ -98,7 +98,9 @@ class RateLimiter:
         self.sign_in = Limit("sign_in", settings.rate_limit_sign_in, window)
         self._exempt = [ip_network(n, strict=False) for n in settings.rate_limit_exempt]
         self._counter: Counter = (
-            RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter()
+            RedisCounter(settings.redis_url.get_secret_value())
+            if settings.redis_url
+            else MemoryCounter()
         )
 
     async def check(self, limit: Limit, key: str) -> int | None:

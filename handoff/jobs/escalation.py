@@ -13,14 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import tickets
 from gateway.events import SlaBreached
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy import routing
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.lifecycle import OPEN_STATUSES
 from handoff.policy.notify import alert_supervisors
 from handoff.policy.policy import Policy
+from handoff.schema import tickets
 
 LEVELS = (None, "at_risk", "breached")
 _DESCRIPTIONS = {"at_risk": "deadline close, not yet met", "breached": "deadline missed"}

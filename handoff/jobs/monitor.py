@@ -21,14 +21,14 @@ from sqlalchemy.engine import Connection
 from gateway.clock import Clock
 from gateway.db.engine import Database
 from gateway.metrics import Metrics
-from gateway.store import data_rights
-from gateway.web.routes.data_rights import delete_attachments
+from handoff import data_rights
 from handoff.desk import TicketDesk
 from handoff.jobs import escalation
 from handoff.jobs.spike_monitor import check_spikes
 from handoff.metrics import HandoffMetrics
 from handoff.policy import lifecycle, routing, surveys
 from handoff.policy.stats import period_stats
+from handoff.web.data_rights_routes import delete_attachments
 from nlu.replies import ReplyTemplates
 
 log = logging.getLogger(__name__)

@@ -28,11 +28,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import spike_warnings, tickets
 from gateway.events import SpikeRaised, emit
 from handoff.policy.notify import SUPERVISORS, alert_supervisors, notify
 from handoff.policy.policy import Policy
 from handoff.policy.spikes import SpikePolicy, SpikeVerdict, assess, subsided
+from handoff.schema import spike_warnings, tickets
 
 _HOUR_MS = 3_600_000
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

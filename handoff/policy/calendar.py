@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handoff.policy.public_holidays import public_days
 
 #: As the end of a working interval, 00:00 means the midnight that ends the day (24:00).
 _MIDNIGHT = time(0)
@@ -38,7 +40,9 @@ _WEEKDAYS = {
     )
     for name in names
 }
-_CONFIG_KEYS = frozenset({"working_hours", "workdays", "holidays", "extra_workdays"})
+_CONFIG_KEYS = frozenset(
+    {"working_hours", "workdays", "holidays", "extra_workdays", "holiday_country"}
+)
 _INTERVAL = re.compile(r"\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -134,15 +138,22 @@ class BusinessCalendar:
         return total / _HOUR
 
     @classmethod
-    def from_config(cls, zone: str, config: Mapping[str, Any]) -> BusinessCalendar:
+    def from_config(
+        cls, zone: str, config: Mapping[str, Any], years: Iterable[int] | None = None
+    ) -> BusinessCalendar:
         """A calendar from an IANA zone name and a settings mapping (e.g. parsed YAML).
 
         Keys, all optional (missing ones keep the class defaults): "working_hours", a list of
         "HH:MM-HH:MM" (an end of "24:00" is midnight); "workdays", a list of weekday names
         ("mon".."sun" or full names, any case) or numbers 0 (Monday) to 6; "holidays" and
         "extra_workdays", lists of dates as "YYYY-MM-DD" strings or `date` objects (YAML
-        loads unquoted dates as such). Raises ValueError naming the offending key and value
-        for an unknown zone or key, a malformed value, or an impossible calendar.
+        loads unquoted dates as such); "holiday_country", an ISO 3166 code ("CN", "RU") whose
+        public holidays and make-up workdays in `years` (by default last year to two years
+        ahead) the `holidays` library supplies. The mapping's own dates win over the
+        library's: a library holiday listed in "extra_workdays" is worked, a library make-up
+        workday listed in "holidays" is not. Raises ValueError naming the offending key and
+        value for an unknown zone, key or country, a malformed value, or an impossible
+        calendar.
         """
         unknown = sorted(str(key) for key in config if key not in _CONFIG_KEYS)
         if unknown:
@@ -162,6 +173,16 @@ class BusinessCalendar:
             if key in config:
                 items = _list_setting(config, key)
                 fields[key] = frozenset(_parse_date(key, i, item) for i, item in items)
+        country = config.get("holiday_country")
+        if country:
+            if years is None:
+                this_year = datetime.now(tz).year
+                years = range(this_year - 1, this_year + 3)
+            days_off, days_worked = public_days(str(country), years)
+            own_holidays = fields.get("holidays", frozenset())
+            own_workdays = fields.get("extra_workdays", frozenset())
+            fields["holidays"] = (days_off - own_workdays) | own_holidays
+            fields["extra_workdays"] = (days_worked - own_holidays) | own_workdays
         return cls(tz, **fields)
 
     def _is_working_day(self, day: date) -> bool:

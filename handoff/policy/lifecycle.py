@@ -13,11 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import conversations, tickets
+from gateway.db.schema import conversations
 from gateway.events import StatusChanged
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.deadlines import resumed_resolution_due
+from handoff.schema import tickets
 
 STATUSES = (
     "new",

@@ -12,9 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import notifications
 from gateway.store import outbox
 from handoff.policy.policy import Policy
+from handoff.schema import notifications
 
 SUPERVISORS = "supervisors"
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import ticket_serials
+from handoff.schema import ticket_serials
 
 
 def ticket_period(moment: datetime, zone: ZoneInfo) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from handoff.policy.calendar import BusinessCalendar
+from handoff.policy.public_holidays import supported
 
 SEVERITIES = ("general", "important", "major")
 #: The department and language of an agent account the policy does not list yet: a new
@@ -46,8 +47,18 @@ class _Strict(BaseModel):
 class CalendarPolicy(_Strict):
     working_hours: list[str] = Field(default_factory=lambda: ["09:00-12:00", "13:00-18:00"])
     workdays: list[str | int] = Field(default_factory=lambda: list(WORKDAYS))
+    #: An ISO 3166 country code ("CN", "RU"): its public holidays and make-up workdays come
+    #: from the `holidays` library; `holidays` and `extra_workdays` add to them and win.
+    holiday_country: str | None = None
     holidays: list[str] = Field(default_factory=list)
     extra_workdays: list[str] = Field(default_factory=list)
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is not None and not supported(value):
+            raise ValueError(f"the holidays library has no country {value!r}")
+        return value
 
 
 class SlaTarget(_Strict):

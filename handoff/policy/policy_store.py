@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import policy_versions
 from gateway.store import audit
 from gateway.store.staff import agent_accounts
 from handoff.policy.calendar import BusinessCalendar
 from handoff.policy.policy import Policy, parse_policy
+from handoff.schema import policy_versions
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from sqlalchemy.engine import Connection
 
 from gateway.db.schema import outbox
 from gateway.events import StaffReplied
-from gateway.store import conversations, ledger
+from gateway.store import conversations
 from gateway.store import outbox as queue
+from handoff import ledger
 from handoff.desk import TicketDesk
 
 

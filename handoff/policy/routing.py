@@ -15,12 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import agent_presence, tickets
 from gateway.events import TicketAssigned
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy.lifecycle import record_status_change
 from handoff.policy.notify import agent_audience, notify
 from handoff.policy.policy import Agent, Policy
+from handoff.schema import agent_presence, tickets
 
 #: Statuses in which a ticket occupies its agent (counted against capacity).
 ACTIVE_STATUSES = ("assigned", "in_progress", "waiting_customer", "reopened")

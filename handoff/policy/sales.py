@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import sales
+from handoff.schema import sales
 
 HEADER = ("product", "month", "units")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")

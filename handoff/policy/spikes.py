@@ -27,8 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: Terms of the tail series below this fraction of the running sum no longer change a double.
-_SERIES_EPSILON = 1e-17
+from scipy.stats import poisson
 
 
 @dataclass(frozen=True)
@@ -90,17 +89,9 @@ def poisson_tail(observed: int, rate: float) -> float:
         raise ValueError(f"rate must be a finite number >= 0, got {rate!r}")
     if observed <= 0:
         return 1.0
-    if rate == 0:
-        return 0.0
-    if observed > rate:
-        # Upper tail, the spike case: sum P(observed), P(observed + 1), ... whose ratios
-        # rate / (k + 1) < 1 shrink, scaled by P(observed) computed in log space so that
-        # neither exp(-rate) nor rate**k overflows or underflows on the way.
-        return math.exp(_log_pmf(observed, rate)) * _sum_upwards(observed, rate)
-    # observed <= rate: the tail is large (about one half or more), so its complement
-    # P(X <= observed - 1) is summed downwards from its largest term without cancellation.
-    below = math.exp(_log_pmf(observed - 1, rate)) * _sum_downwards(observed - 1, rate)
-    return min(1.0, max(0.0, 1.0 - below))
+    # The survival function at observed - 1 is P(X > observed - 1) = P(X >= observed);
+    # scipy computes it from the regularised incomplete gamma function, without summing.
+    return float(poisson.sf(observed - 1, rate))
 
 
 def assess(
@@ -131,29 +122,3 @@ def subsided(observed: int, history: Sequence[int], policy: SpikePolicy = SpikeP
         return False
     expected = expected_rate(history, policy)
     return observed < policy.min_count or observed <= policy.subside_ratio * expected
-
-
-def _log_pmf(k: int, rate: float) -> float:
-    return k * math.log(rate) - rate - math.lgamma(k + 1)
-
-
-def _sum_upwards(k: int, rate: float) -> float:
-    """Sum of P(j) / P(k) over j >= k, for k > rate (the terms shrink as j grows)."""
-    total = term = 1.0
-    j = k
-    while term >= total * _SERIES_EPSILON:
-        j += 1
-        term *= rate / j
-        total += term
-    return total
-
-
-def _sum_downwards(k: int, rate: float) -> float:
-    """Sum of P(j) / P(k) over 0 <= j <= k, for k < rate (the terms shrink as j falls)."""
-    total = term = 1.0
-    j = k
-    while j > 0 and term >= total * _SERIES_EPSILON:
-        term *= j / rate
-        total += term
-        j -= 1
-    return total

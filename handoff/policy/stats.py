@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import sales, spike_warnings, surveys, tickets
 from gateway.db.types import UTCDateTime
+from handoff.schema import sales, spike_warnings, surveys, tickets
 
 _DAY = timedelta(days=1)
 _MICROSECOND = timedelta(microseconds=1)

@@ -12,11 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import surveys, tickets
 from gateway.events import SurveyAnswered
-from gateway.store import conversations, ledger, outbox
+from gateway.store import conversations, outbox
+from handoff import ledger
 from handoff.policy.policy import Policy
 from handoff.policy.survey_answers import SurveyAnswer
+from handoff.schema import surveys, tickets
 from nlu.replies import ReplyTemplates
 
 SCORES = ("1", "2", "3", "4", "5")

@@ -13,12 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import tickets
-from gateway.store import ledger
+from handoff import ledger
 from handoff.policy import routing
 from handoff.policy.lifecycle import record_status_change
 from handoff.policy.notify import SUPERVISORS, notify
 from handoff.policy.policy import Policy
+from handoff.schema import tickets
 
 
 class UnknownTarget(ValueError):

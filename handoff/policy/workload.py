@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import tickets
 from handoff.policy.lifecycle import OPEN_STATUSES
 from handoff.policy.stats import rate, timeliness
+from handoff.schema import tickets
 
 
 def holder_figures(

@@ -12,9 +12,10 @@ from aiohttp import web
 from gateway.store import audit
 from gateway.web.body import read_json_value, read_text
 from gateway.web.errors import ApiError
-from gateway.web.keys import CLOCK, DATABASE
+from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
+from handoff.keys import DESK
 from handoff.policy.policy import Policy
 from handoff.policy.policy_store import PolicyError, save_policy, stored_document
 from handoff.policy.sales import SalesError, import_sales, parse_sales_csv, parse_sales_json
@@ -25,11 +26,23 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/admin/policy")
 @requires_role("supervisor")
 async def get_policy(request: web.Request) -> web.Response:
-    """The current document; on a fresh install (version 0) the defaults in force, in full."""
+    """The current document; on a fresh install (version 0) the defaults in force, in full.
+    `calendar_days` are the days off and make-up workdays in force this year and next: the
+    `holidays` library's for the policy's `holiday_country`, with the policy's own."""
     version, document = await request.app[DATABASE].read(stored_document)
     if version == 0:
         document = Policy().model_dump(mode="json")
-    return json_response({"version": version, "policy": document})
+    zone = request.app[SETTINGS].zone
+    _, calendar = await request.app[DATABASE].read(request.app[DESK].policy)
+    this_year = request.app[CLOCK]().astimezone(zone).year
+    days = {
+        key: sorted(d.isoformat() for d in dates if d.year in (this_year, this_year + 1))
+        for key, dates in (
+            ("holidays", calendar.holidays),
+            ("extra_workdays", calendar.extra_workdays),
+        )
+    }
+    return json_response({"version": version, "policy": document, "calendar_days": days})
 
 
 @routes.put("/api/v1/admin/policy")

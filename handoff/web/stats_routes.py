@@ -13,13 +13,14 @@ import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import customers, tickets
+from gateway.db.schema import customers
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import requires_role
 from gateway.web.responses import json_response
 from handoff.policy.stats import period_stats, timeliness
 from handoff.policy.workload import backlog, holder_figures
+from handoff.schema import tickets
 
 routes = web.RouteTableDef()
 

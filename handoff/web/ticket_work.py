@@ -11,12 +11,12 @@ import yaml
 from aiohttp import web
 from pydantic import BaseModel, StringConstraints, model_validator
 
-from gateway.store import ledger
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
+from handoff import ledger
 from handoff.keys import DESK
 from handoff.policy import lifecycle
 from handoff.policy.transfer import UnknownTarget, transfer

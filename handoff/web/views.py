@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.blobs import relink_inline_images
-from gateway.db.schema import conversations, customers, messages, outbox, ticket_events, tickets
+from gateway.db.schema import conversations, customers, messages, outbox
 from handoff.policy.lifecycle import OPEN_STATUSES, TRANSITIONS
+from handoff.schema import ticket_events, tickets
 
 #: Channels where an agent can take the conversation from the bot and talk live.
 

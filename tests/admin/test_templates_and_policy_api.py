@@ -81,3 +81,24 @@ async def test_a_fresh_install_shows_the_default_policy(sqlite_desk: Desk) -> No
     # The defaults as shown are a valid document: saving them back is accepted unchanged.
     saved = await call(sqlite_desk, "PUT", "/api/v1/admin/policy", policy)
     assert saved[0] == 200
+
+
+async def test_the_policy_shows_the_holidays_librarys_days_for_its_country(
+    sqlite_desk: Desk,
+) -> None:
+    fresh = (await call(sqlite_desk, "GET", "/api/v1/admin/policy"))[1]
+    assert fresh["calendar_days"] == {"holidays": [], "extra_workdays": []}
+    await sqlite_desk.put_policy(
+        {"calendar": {"holiday_country": "CN", "extra_workdays": ["2026-10-02"]}}
+    )
+    status, body = await call(sqlite_desk, "GET", "/api/v1/admin/policy")
+    assert status == 200 and body["policy"]["calendar"]["holiday_country"] == "CN"
+    days = body["calendar_days"]
+    # National Day from the library, less the day the policy works; its make-up Saturday.
+    assert {"2026-10-01", "2026-10-03", "2027-01-01"} <= set(days["holidays"])
+    assert "2026-10-02" not in days["holidays"]
+    assert {"2026-10-02", "2026-10-10"} <= set(days["extra_workdays"])
+    refused = await call(
+        sqlite_desk, "PUT", "/api/v1/admin/policy", {"calendar": {"holiday_country": "XX"}}
+    )
+    assert refused[0] == 422 and "holiday_country" in refused[1]["error"]["message"]

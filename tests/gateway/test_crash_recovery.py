@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import messages, outbox, tickets
+from gateway.db.schema import messages, outbox
+from handoff.schema import tickets
 from tests.gateway.processes import free_port, start_gateway, wait_healthy
 
 pytestmark = pytest.mark.slow

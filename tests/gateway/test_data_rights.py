@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.cli import main
-from gateway.db.schema import metadata
-from gateway.store.data_rights import erase_expired
+from gateway.wiring import METADATA
+from handoff.data_rights import erase_expired
 from tests.conftest import LiveGateway
 
 NAME, EMAIL, PHONE = "Erin Kowalczyk", "erin.kowalczyk@example.org", "+48601555017"
@@ -35,7 +35,7 @@ async def _get(live: LiveGateway, path: str, role: str = "admin") -> Any:
 async def _everything_stored(live: LiveGateway) -> str:
     def dump(conn: Any) -> str:
         rows = []
-        for table in metadata.sorted_tables:
+        for table in METADATA.sorted_tables:
             rows.extend(repr(tuple(r)) for r in conn.execute(sa.select(table)))
         return "\n".join(rows)
 

@@ -11,16 +11,19 @@ from sqlalchemy.engine import Connection
 from gateway import wiring
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
-from gateway.db.schema import metadata
 
 
 def _differences(conn: Connection) -> list[Any]:
     context = MigrationContext.configure(conn, opts={"compare_type": True})
-    return list(compare_metadata(context, metadata))
+    return list(compare_metadata(context, wiring.METADATA))
 
 
 async def test_the_migrations_build_the_declared_schema(database_url: str) -> None:
-    # Every channel's own tables join the gateway's MetaData when its record is loaded.
+    # Handoff's and every channel's own tables join the gateway's MetaData in the root.
+    assert {"tickets", "ticket_events", "surveys"} <= wiring.METADATA.tables.keys()
+    assert all(
+        table.metadata is wiring.METADATA for channel in wiring.CHANNELS for table in channel.schema
+    )
     assert any(channel.schema for channel in wiring.CHANNELS)
     database = Database(database_url)
     try:

@@ -51,11 +51,31 @@ def test_every_contract_name_is_read_from_the_environment(
     for name, value in values.items():
         monkeypatch.setenv(f"GATEWAY_{name}", value)
     settings = load_settings()
-    assert settings.database_url == "postgresql+asyncpg://u@h/db"
+    assert settings.effective_database_url == "postgresql+asyncpg://u@h/db"
     assert settings.ticket_prefix == "CX" and settings.timezone == "Europe/Moscow"
     assert settings.rasa_url == "value-rasa_url"
-    assert settings.telegram_webhook_secret == "value-telegram_webhook_secret"
-    assert settings.email_imap_url == "value-email_imap_url"
+    assert settings.telegram_webhook_secret is not None
+    assert settings.telegram_webhook_secret.get_secret_value() == "value-telegram_webhook_secret"
+    assert settings.email_imap_url is not None
+    assert settings.email_imap_url.get_secret_value() == "value-email_imap_url"
+
+
+def test_no_secret_shows_in_the_settings_repr_or_dump(clean_env: None) -> None:
+    secrets = {
+        "database_url": "postgresql+asyncpg://gw:db-pass-1@h/db",
+        "redis_url": "redis://:redis-pass-2@h:6379/0",
+        "email_imap_url": "imaps://inbox:imap-pass-3@mail.example.com",
+        "email_smtp_url": "smtp+starttls://inbox:smtp-pass-4@mail.example.com",
+        "telegram_token": "123456:tg-token-5",
+        "telegram_webhook_secret": "hook-secret-6",
+        "web_chat_identity_secret": "hmac-secret-7",
+    }
+    settings = load_settings(**secrets)
+    shown = repr(settings) + str(settings) + settings.model_dump_json()
+    for name, value in secrets.items():
+        assert value not in shown, name
+        assert getattr(settings, name).get_secret_value() == value
+    assert settings.effective_database_url == secrets["database_url"]
 
 
 def test_the_environment_wins_over_the_toml_file(

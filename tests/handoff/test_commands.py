@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from gateway.db.engine import Database
-from gateway.db.schema import sales
+from handoff.schema import sales
 from tests.gateway.test_cli import cli
 
 

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import sales
 from handoff.policy.sales import (
     SalesError,
     SalesRow,
@@ -15,6 +14,7 @@ from handoff.policy.sales import (
     parse_sales_csv,
     parse_sales_json,
 )
+from handoff.schema import sales
 
 
 def test_csv_with_a_byte_order_mark_and_blank_lines() -> None:

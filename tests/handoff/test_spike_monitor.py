@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import notifications, spike_warnings
 from handoff.jobs.spike_monitor import check_spikes
 from handoff.policy.policy import Policy
 from handoff.policy.stats import period_stats
+from handoff.schema import notifications, spike_warnings
 from tests.handoff.test_stats import UTC_ZONE, add_tickets, ticket
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)

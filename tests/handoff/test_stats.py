@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import conversations, customers, surveys, tickets
+from gateway.db.schema import conversations, customers
 from handoff.policy.sales import SalesRow, import_sales
 from handoff.policy.stats import period_stats
+from handoff.schema import surveys, tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

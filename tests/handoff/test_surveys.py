@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gateway.db.schema import outbox, ticket_events, tickets
+from gateway.db.schema import outbox
 from handoff.keys import MONITOR
 from handoff.policy.routing import set_presence
+from handoff.schema import ticket_events, tickets
 from tests.handoff.conftest import Desk, logistics_policy, open_desk
 
 DELIVERY_ZH = "我的快递一直没有送到，物流信息十天没更新了，订单号20261103558712"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from gateway.db.schema import metadata
+# The composition root knows every package that has tables (handoff, each channel).
+from gateway.wiring import METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -12,7 +13,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=METADATA,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():

@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.store.messages import list_for_audit
 from gateway.web.body import query_int
 from gateway.web.errors import ApiError
-from gateway.web.keys import DATABASE, PIPELINE, SETTINGS
+from gateway.web.keys import DATABASE, PIPELINE, SETTINGS, TICKETS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
 
@@ -25,7 +25,11 @@ async def list_messages(request: web.Request) -> web.Response:
     zone = request.app[SETTINGS].zone
     page, next_cursor = await request.app[DATABASE].read(
         lambda conn: list_for_audit(
-            conn, channel=request.query.get("channel") or None, limit=limit, before=before
+            conn,
+            request.app[TICKETS],
+            channel=request.query.get("channel") or None,
+            limit=limit,
+            before=before,
         )
     )
     for item in page:

@@ -49,7 +49,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 @routes.get("/metrics")
-async def metrics(request: web.Request) -> web.Response:
+async def metrics(request: web.Request) -> web.StreamResponse:
     figures = request.app[METRICS]
     # The backlog figures are read when asked for, not kept up to date between scrapes.
     oldest = await request.app[DATABASE].read(message_store.oldest_unprocessed)
@@ -66,7 +66,4 @@ async def metrics(request: web.Request) -> web.Response:
             figures.stream_pending.clear()
             for consumer, count in pending.items():
                 figures.stream_pending.labels(consumer).set(count)
-    body = figures.render()
-    return web.Response(
-        body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
-    )
+    return await figures.exposition(request)

@@ -16,14 +16,16 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import messages, nlu_corrections, tickets
-from gateway.store import audit, ledger
+from gateway.db.schema import messages
+from gateway.store import audit
 from gateway.web.body import read_json
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
+from handoff import ledger
 from handoff.keys import DESK
+from handoff.schema import nlu_corrections, tickets
 from handoff.web.admin.nlu_data import ExampleFiles, as_dict
 from nlu.intents import COMPLAINT_INTENTS, URGENCY_INTENT_PREFIX, URGENCY_LEVELS
 from nlu.training_data import Example

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.clock import Clock
 from gateway.db.engine import Database
-from gateway.db.schema import nlu_jobs
+from handoff.schema import nlu_jobs
 from handoff.web.admin.nlu_data import ExampleFiles
 from nlu import NluService
 from nlu.store import ModelStore

@@ -8,7 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import outbox, ticket_events
+from gateway.db.schema import outbox
+from handoff.schema import ticket_events
 from tests.conftest import eventually
 
 from .conftest import Dovecot, EmailDesk, SmtpSink, email_desk, mail

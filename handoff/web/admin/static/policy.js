@@ -6,7 +6,7 @@ const list = (text) => text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
 const input = (name, value, attributes = {}) => el("input", { name, value: value ?? "", ...attributes });
 
 export async function policyView(view, status) {
-  const { version, policy } = await api("/api/v1/admin/policy");
+  const { version, policy, calendar_days: days } = await api("/api/v1/admin/policy");
   const say = (text, kind = "ok") => {
     status.textContent = text;
     status.className = kind;
@@ -31,6 +31,10 @@ export async function policyView(view, status) {
   const calendar = policy.calendar || {};
   const hours = input("working_hours", (calendar.working_hours || []).join(", "), { id: "working-hours", size: 30 });
   const workdays = input("workdays", (calendar.workdays || []).join(", "), { id: "workdays", size: 30 });
+  const country = input("holiday_country", calendar.holiday_country, { id: "holiday-country", size: 4, placeholder: "CN" });
+  // What is in force this year and next: the holidays library's days for the country, and the policy's own.
+  const inForce = el("p", { id: "calendar-days" },
+    `Days off in force: ${days.holidays.join(", ") || "none"}. Make-up workdays: ${days.extra_workdays.join(", ") || "none"}.`);
   const holidays = el("textarea", { id: "holidays", rows: 6 });
   holidays.value = (calendar.holidays || []).join("\n");
   const extra = el("textarea", { id: "extra-workdays", rows: 3 });
@@ -65,6 +69,7 @@ export async function policyView(view, status) {
       ...calendar,
       working_hours: list(hours.value),
       workdays: list(workdays.value),
+      holiday_country: country.value.trim().toUpperCase() || null,
       holidays: list(holidays.value),
       extra_workdays: list(extra.value),
     };
@@ -89,8 +94,10 @@ export async function policyView(view, status) {
       el("table", {}, el("thead", {}, el("tr", {}, ...["Severity", "First response", "Resolution", "First-response clock"].map((h) => el("th", {}, h)))), sla)),
     el("fieldset", {}, el("legend", {}, "Business hours"),
       el("label", {}, "Working hours ", hours), el("label", {}, "Workdays ", workdays),
-      el("label", {}, "Holidays (YYYY-MM-DD, one a line) ", holidays),
-      el("label", {}, "Extra workdays ", extra)),
+      el("label", {}, "Public holidays of (country code, from the holidays library) ", country),
+      inForce,
+      el("label", {}, "Holidays besides (YYYY-MM-DD, one a line) ", holidays),
+      el("label", {}, "Extra workdays (win over the library's holidays) ", extra)),
     el("fieldset", {}, el("legend", {}, "Agents (an agent account not listed takes every department and language)"),
       el("table", {}, el("thead", {}, el("tr", {}, ...["Name", "Department", "Languages", "Categories", "Skills", "Capacity"].map((h) => el("th", {}, h)))), agents),
       el("button", { type: "button", onclick: () => addAgent() }, "Add agent")),

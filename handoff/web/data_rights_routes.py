@@ -1,7 +1,7 @@
 """A customer's data rights (role admin): export everything held about them, or erase it.
 
 `GET /api/v1/admin/customers/{id}/export` answers the JSON document of
-`gateway.store.data_rights.export_customer`; `POST /api/v1/admin/customers/{id}/erase`
+`handoff.data_rights.export_customer`; `POST /api/v1/admin/customers/{id}/erase`
 erases their personal data, keeps the figures, and deletes attachment files no other
 message uses.
 """
@@ -13,11 +13,11 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway.blobs import ATTACHMENTS
-from gateway.store import data_rights
 from gateway.web.errors import ApiError
 from gateway.web.keys import CLOCK, DATABASE, SETTINGS
 from gateway.web.middlewares import STAFF, requires_role
 from gateway.web.responses import json_response
+from handoff import data_rights
 
 routes = web.RouteTableDef()
 

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.db.schema import ticket_events
 from gateway.events import TicketEvent, emit
+from handoff.schema import ticket_events
 
 
 def record(conn: Connection, event: TicketEvent) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from gateway.db.engine import Database
 from gateway.settings import Settings
-from gateway.store import data_rights
-from gateway.web.routes.data_rights import delete_attachments
+from handoff import data_rights
+from handoff.web.data_rights_routes import delete_attachments
 
 
 def add_data_rights_commands(commands: Any) -> None:

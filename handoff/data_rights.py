@@ -22,11 +22,9 @@ from gateway.db.schema import (
     customers,
     messages,
     outbox,
-    surveys,
-    ticket_events,
-    tickets,
 )
-from gateway.store import ledger
+from handoff import ledger
+from handoff.schema import surveys, ticket_events, tickets
 
 ERASED = "[erased]"
 #: Ledger details that may hold a person's words or contacts.
