@@ -15,5 +15,6 @@ async def handle(request: web.Request) -> web.Response:
 if __name__ == "__main__":
     app = web.Application()
     app.router.add_post("/api/v1/messages", handle)
-    app.router.add_get("/healthz", lambda _r: web.json_response({"status": "ok"}))  # noqa: TID251 (bare baseline)
+    for probe in ("/healthz", "/readyz"):  # the harness waits on /readyz
+        app.router.add_get(probe, lambda _r: web.json_response({"status": "ok"}))  # noqa: TID251 (bare baseline)
     web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)

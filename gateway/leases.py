@@ -1,5 +1,6 @@
-"""Leases with fencing: one process at a time does a job (reads the Telegram long poll),
-and a process that lost its lease (paused past its expiry, cut off) cannot act on it.
+"""Leases with fencing: one process at a time does a job (reads the Telegram long poll, or a
+mailbox), and a process that lost its lease (paused past its expiry, cut off) cannot act on
+it.
 
 Each acquisition after an expiry raises the lease's fence by one. The holder renews with
 the fence it got before every action; a renewal with an old fence fails, so the paused
@@ -45,6 +46,25 @@ class Lease:
         except IntegrityError:  # two processes created the lease row at once; the other won
             self.fence = None
         return self.fence is not None
+
+    def renew_in(self, conn: Connection, now: datetime) -> bool:
+        """Renews the lease inside the caller's transaction if this holder still has it,
+        with its fence: the check goes in the same transaction as the action it guards
+        (moving a mailbox checkpoint), so a holder that lost the lease rolls the action
+        back. Never takes a free lease: that is `hold`'s job."""
+        if self.fence is None:
+            return False
+        renewed = conn.execute(
+            sa.update(leases)
+            .where(
+                leases.c.name == self.name,
+                leases.c.holder == self.holder,
+                leases.c.fence == self.fence,
+                leases.c.expires_at > now,
+            )
+            .values(expires_at=now + self._ttl)
+        )
+        return bool(renewed.rowcount)
 
     async def release(self) -> None:
         if self.fence is not None:

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 10_000
 BATCH_SIZE = 32
+#: Messages per ticket transaction on SQLite. There a transaction holds the write lock every
+#: process shares and the web process's accepts wait for it: a batch's NLU is done together,
+#: its tickets are committed a few at a time so that wait stays short. PostgreSQL has no such
+#: lock and commits a batch at once.
+SQLITE_APPLY_CHUNK = 8
 
 
 class Dispatch(Protocol):
@@ -207,22 +212,28 @@ class IntakePipeline:
         for i, result in zip(live, results, strict=True):
             parsed[i] = result.to_dict()
         jobs = [(message_id, parsed[i]) for i, (message_id, _, _) in enumerate(work)]
+        size = SQLITE_APPLY_CHUNK if self._db.is_sqlite else len(jobs)
+        for start in range(0, len(jobs), size):
+            chunk = jobs[start : start + size]
+            for (message_id, _), outcome in zip(chunk, await self._apply(chunk), strict=True):
+                self._finish(message_id, outcome)
+
+    async def _apply(self, jobs: list[tuple[int, dict[str, Any]]]) -> list[Outcome | None]:
         try:
-            outcomes = await self._db.write(self._apply_all, jobs, self._clock())
+            return await self._db.write(self._apply_all, jobs, self._clock())
         except Exception:
             log.exception("batch of %d failed; handling its messages one by one", len(jobs))
-            outcomes = []
-            for job in jobs:
-                try:
-                    (outcome,) = await self._db.write(self._apply_all, [job], self._clock())
-                    outcomes.append(outcome)
-                except Exception as exc:
-                    self._metrics.errors.labels("pipeline").inc()
-                    log.exception("message %s failed", job[0])
-                    await self._count_failure(job[0], exc)
-                    outcomes.append(None)
-        for (message_id, _), outcome in zip(jobs, outcomes, strict=True):
-            self._finish(message_id, outcome)
+        outcomes: list[Outcome | None] = []
+        for job in jobs:
+            try:
+                (outcome,) = await self._db.write(self._apply_all, [job], self._clock())
+                outcomes.append(outcome)
+            except Exception as exc:
+                self._metrics.errors.labels("pipeline").inc()
+                log.exception("message %s failed", job[0])
+                await self._count_failure(job[0], exc)
+                outcomes.append(None)
+        return outcomes
 
     async def _count_failure(self, message_id: int, exc: Exception) -> None:
         """One more failed attempt; at the limit the message is parked, so a message that

@@ -23,6 +23,8 @@ from typing import Any
 import redis.asyncio as redis
 from redis.exceptions import RedisError, ResponseError
 
+from gateway.events.redis_transport import stopping_on
+
 log = logging.getLogger(__name__)
 
 STREAM = "cgw:stored"
@@ -100,6 +102,7 @@ class RedisLink:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
+                stopping_on(exc)
                 log.warning("redis pub/sub lost (%s); reconnecting", exc)
                 await asyncio.sleep(RETRY_SECONDS)
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     #: How long a worker's claim on a stored message lasts: a killed worker's messages are
     #: taken by another after this.
     pipeline_claim_seconds: float = Field(default=30.0, gt=0)
+    #: How often an idle worker and the outbox look in the database for work nobody
+    #: announced: the safety net under the wake-ups (Redis, LISTEN/NOTIFY, pipes).
+    poll_seconds: float = Field(default=0.5, gt=0, le=3600)
     #: Failed pipeline attempts after which a message is parked until a person retries it.
     pipeline_max_attempts: int = Field(default=5, ge=1, le=1000)
     #: The complaint-handling policy (departments, agents, calendar, SLA) as TOML; re-read

@@ -5,11 +5,13 @@ Started by `complaint-gateway run` (role `all` or `worker`, `GATEWAY_WORKERS` of
 `python -m gateway.worker`. Work is found in the database, the source of truth: a worker
 claims stored messages for a while (`claim_stored`), so a worker killed mid-batch only
 delays its messages until the claim runs out and another worker takes them. What wakes a
-worker early is a line on its stdin (the parent stored something) or, with Redis, the
-stream (`gateway.redis_link`). On stdout it says it is ready with an empty line, then reports
-each finished batch as one line of message ids (answers for the parent's waiting requests)
-and, without Redis, each event its transactions emitted as a JSON line, which the parent's
-event bus delivers (the reply queued wakes the outbox there).
+worker early is a line on its stdin (the parent stored something), with Redis the stream
+(`gateway.redis_link`), and on PostgreSQL without Redis a notification of any process's
+stored messages (LISTEN/NOTIFY); looking every `GATEWAY_POLL_SECONDS` is only the safety
+net. On stdout it says it is ready with an empty line, then reports each finished batch as
+one line of message ids (answers for the parent's waiting requests) and, on SQLite without
+Redis, each event its transactions emitted as a JSON line, which the parent's event bus
+delivers (the reply queued wakes the outbox there).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from redis.exceptions import RedisError
 from gateway import wiring
 from gateway.clock import system_clock
 from gateway.db.engine import Database
-from gateway.events import Event, EventBus, EventRelay, LocalTransport
+from gateway.events import Event, EventBus, EventRelay, LocalTransport, MessageStored, Transport
+from gateway.events.postgres_transport import PostgresTransport
 from gateway.events.redis_transport import RedisTransport
 from gateway.handling import MessageHandler
 from gateway.logs import configure_logging
@@ -46,11 +49,14 @@ from nlu.replies import ReplyTemplates
 
 log = logging.getLogger("gateway.worker")
 
-#: Without a wake-up, how often an idle worker looks for work (another process's messages).
-IDLE_POLL_SECONDS = 0.5
+#: After a failed batch, before the next try.
+FAILURE_PAUSE_SECONDS = 0.5
 #: With Redis, how often the database is searched for what the stream lost.
 SWEEP_SECONDS = 2.0
 STREAM_BLOCK_MS = 500
+#: Workers yield the CPU to the process that accepts: on a busy machine a flood being
+#: processed must not slow the acknowledgements (the backlog waits durably in the database).
+NICENESS = 5
 
 
 class PipelineWorker:
@@ -74,8 +80,11 @@ class PipelineWorker:
         self.stopping = False
         self.link = RedisLink(settings.redis_url.get_secret_value()) if settings.redis_url else None
         # What the ticket transactions emit (tickets opened, replies queued) reaches the
-        # other processes' subscribers: through Redis, or through the parent.
-        self.bus = EventBus(RedisTransport(self.link.client) if self.link else ParentPipe())
+        # other processes' subscribers.
+        self.bus = EventBus(_transport(settings, self.link))
+        # On PostgreSQL without Redis, other processes' stored messages wake this one
+        # (LISTEN/NOTIFY); the poll is only the safety net.
+        self.bus.subscribe(self._on_stored, MessageStored)
         self.relay = EventRelay(self.database, self.bus, system_clock)
         self._consumer = consumer_name()
         self._next_sweep = 0.0
@@ -85,8 +94,12 @@ class PipelineWorker:
         """Claims and processes until `stop`; finishes the batch in hand first."""
         await asyncio.get_running_loop().run_in_executor(None, self.nlu.load)
         _report([])  # an empty line: ready, the model is loaded
-        watcher = start("nlu-model-watch", self.nlu.watch(2.0))
-        relay = start("event-relay", self.relay.run())
+        tasks = [
+            start("nlu-model-watch", self.nlu.watch(2.0)),
+            start("event-relay", self.relay.run()),
+        ]
+        if self.link is None:  # with Redis, the stream wakes this worker
+            tasks.append(start("event-bus", self.bus.run()))
         try:
             while not self.stopping:
                 done = await (self.work_once() if self.link is None else self._from_stream())
@@ -98,11 +111,12 @@ class PipelineWorker:
                 if self.link is not None and not self._redis_down:
                     continue  # the stream read blocked already
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), IDLE_POLL_SECONDS)
+                    await asyncio.wait_for(self.wakeup.wait(), self.settings.poll_seconds)
                 self.wakeup.clear()
         finally:
-            await stop([watcher, relay])
+            await stop(tasks)
             await self.relay.close()
+            await self.bus.close()
             await self.nlu.close()
             await self.database.dispose()
             if self.link is not None:
@@ -153,19 +167,33 @@ class PipelineWorker:
         except Exception:
             # The messages stay stored; their claims run out and they are taken again.
             log.exception("pipeline batch failed")
-            await asyncio.sleep(IDLE_POLL_SECONDS)
+            await asyncio.sleep(FAILURE_PAUSE_SECONDS)
             return []
+
+    def _on_stored(self, _event: MessageStored) -> None:
+        self.wakeup.set()
 
     def stop(self) -> None:
         self.stopping = True
         self.wakeup.set()
 
 
+def _transport(settings: Settings, link: RedisLink | None) -> Transport:
+    """Where what the ticket transactions emit (tickets opened, replies queued) goes: to
+    every process through Redis or PostgreSQL's LISTEN/NOTIFY, or on SQLite to the parent."""
+    if link is not None:
+        return RedisTransport(link.client)
+    if not settings.is_sqlite:
+        return PostgresTransport(settings.effective_database_url)
+    return ParentPipe()
+
+
 class ParentPipe(LocalTransport):
     """Without Redis: events go to the parent process as JSON lines on stdout."""
 
-    async def send(self, event: Event) -> None:
-        _write_line(json.dumps(event.to_dict(), ensure_ascii=False))
+    async def send(self, events: list[Event]) -> None:
+        for event in events:
+            _write_line(json.dumps(event.to_dict(), ensure_ascii=False))
 
 
 def _report(message_ids: list[int]) -> None:
@@ -204,6 +232,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings(args.config)
     configure_logging(settings.log_level, settings.log_format)
+    os.nice(NICENESS)
     log.info("pipeline worker %d started", os.getpid())
     asyncio.run(_main(settings))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from gateway.channels import Channel, ChannelContext, ChannelSet
 
 from .keys import conversation_key
-from .schema import email_checkpoints, email_leases, email_messages
+from .schema import email_checkpoints, email_messages
 
 
 def setup(context: ChannelContext, channels: ChannelSet) -> None:
@@ -43,5 +43,5 @@ CHANNEL = Channel(
     name="email",
     setup=setup,
     conversation_key=conversation_key,
-    schema=(email_messages, email_checkpoints, email_leases),
+    schema=(email_messages, email_checkpoints),
 )

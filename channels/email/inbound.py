@@ -1,6 +1,9 @@
 """Inbound email: read the mailbox, store every new mail, then advance the checkpoint.
 
-One reader per mailbox holds a lease in the database. It catches up from the checkpoint,
+One reader per mailbox, among all the processes sharing the database, holds a lease with a
+fence (`gateway.leases`): it renews the lease before each fetch, in the transaction that
+records what it fetched and in the one that moves the checkpoint, so a process paused past
+its lease neither reads on, nor stores, nor moves the checkpoint. It catches up from the checkpoint,
 then waits with IDLE where the server offers it (polling otherwise), and reconnects with
 backoff after any failure. A mail is stored (`intake.accept`) before the checkpoint moves
 past its UID, so a crash re-reads it and the idempotency key (UIDVALIDITY:UID) drops it.
@@ -12,9 +15,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from aiohttp import web
 from sqlalchemy.engine import Connection
 
 from gateway.channels import ChannelContext
+from gateway.leases import Lease
 from gateway.messages import EVERY_MESSAGE_A_TICKET, Attachment, InboundMessage, Sender
 from gateway.tasks import start, stop
 
@@ -59,6 +60,12 @@ def message_headers(mail: ParsedMail) -> dict[str, str | None]:
     }
 
 
+def lease_name(url: ImapUrl) -> str:
+    """The mailbox's lease; a key too long for the lease table is named by its hash."""
+    name = f"email:{url.key}"
+    return name if len(name) <= 100 else f"email:{hashlib.sha256(url.key.encode()).hexdigest()}"
+
+
 class LeaseLost(Exception):
     """Another process reads this mailbox now; stop without advancing the checkpoint."""
 
@@ -81,8 +88,12 @@ class EmailInput:
         self._db = context.database
         self._url = url
         self._own_address = own_address
-        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._lease = timedelta(seconds=self._settings.email_lease_seconds)
+        self._lease = Lease(
+            context.database,
+            lease_name(url),
+            timedelta(seconds=self._settings.email_lease_seconds),
+            context.clock,
+        )
         self._session = MailboxSession(url, self._settings.email_timeout_seconds)
         # imapclient is not thread-safe: every IMAP call goes through this one thread.
         self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix="email-imap")
@@ -96,7 +107,7 @@ class EmailInput:
         await self._imap(self._session.close)
         self._imap_thread.shutdown(wait=True)
         with contextlib.suppress(Exception):
-            await self._db.write(cp.release_lease, self._url.key, self._holder)
+            await self._lease.release()
 
     async def run(self) -> None:
         """Reads until cancelled; any failure is logged, and the reader reconnects after a
@@ -104,7 +115,7 @@ class EmailInput:
         backoff = FIRST_BACKOFF
         while True:
             try:
-                if await self._take_lease():
+                if await self._lease.hold():
                     await self._read_while_leased()
                     backoff = FIRST_BACKOFF
                 else:
@@ -130,7 +141,7 @@ class EmailInput:
             else:
                 await asyncio.sleep(self._wait_seconds())
                 await self._imap(self._session.noop)  # lets the server report new mail
-            if not await self._take_lease():
+            if not await self._lease.hold():
                 return  # another process took over (this one stalled past the lease)
 
     async def catch_up(self) -> None:
@@ -144,6 +155,8 @@ class EmailInput:
         batch_size = self._settings.email_fetch_batch
         for first in range(0, len(uids), batch_size):
             batch = uids[first : first + batch_size]
+            if not await self._lease.hold():
+                raise LeaseLost(self._url.key)
             fetched = await self._imap(self._session.fetch, batch)
             kept = await asyncio.to_thread(self._keep_all, fetched)
             # One write records the threads of the whole batch, in UID order, so a reply
@@ -190,6 +203,8 @@ class EmailInput:
         uidvalidity: int,
         batch: list[tuple[int, Kept, datetime | None]],
     ) -> list[InboundMessage]:
+        if not self._lease.renew_in(conn, self._context.clock()):
+            raise LeaseLost(self._url.key)  # records no thread, stores nothing
         found = []
         for uid, kept, arrived in batch:
             message = self._normalise(conn, kept, f"{uidvalidity}:{uid}", arrived)
@@ -277,14 +292,9 @@ class EmailInput:
         """Moves the checkpoint past `uid`, only while this reader holds the lease (renewed
         here, so a long catch-up keeps it)."""
         now = self._context.clock()
-        if not cp.renew_lease(conn, self._url.key, self._holder, now, self._lease):
+        if not self._lease.renew_in(conn, now):
             raise LeaseLost(self._url.key)
         cp.save_checkpoint(conn, self._url.key, cp.Checkpoint(uidvalidity, uid), now)
-
-    async def _take_lease(self) -> bool:
-        return await self._db.write(
-            cp.acquire_lease, self._url.key, self._holder, self._context.clock(), self._lease
-        )
 
     def _wait_seconds(self) -> float:
         # Renew well before the lease runs out, however long the poll interval.

@@ -42,12 +42,3 @@ email_checkpoints = sa.Table(
     sa.Column("last_uid", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
-
-#: One reader per mailbox across processes: the holder renews before `expires_at`.
-email_leases = sa.Table(
-    "email_leases",
-    metadata,
-    sa.Column("mailbox", sa.String(400), primary_key=True),
-    sa.Column("holder", sa.String(100), nullable=False),
-    sa.Column("expires_at", UTCDateTime, nullable=False),
-)

@@ -22,7 +22,7 @@ def setup(context: ChannelContext, channels: ChannelSet) -> None:
     context.app.router.add_routes(uploads.routes())
     context.app.router.add_routes(ChatPages().routes())
     context.app.router.add_routes(
-        TypingSignal(context.database, sessions, context.tickets).routes()
+        TypingSignal(context.database, sessions, context.tickets, context.events).routes()
     )
     context.app.on_shutdown.append(sessions.close_all)
     channels.add_output(CHANNEL.name, WebChatOutput(sessions))

@@ -9,17 +9,23 @@ Every transaction is one synchronous function `fn(conn, *args)`. The gateway run
   unchanged on both databases.
 
 Writers open SQLite transactions with BEGIN IMMEDIATE, so a second process waits on
-`busy_timeout` instead of failing half-way with "database is locked".
+`busy_timeout` instead of failing half-way with "database is locked". The gateway's own
+writers first take an exclusive `flock` on a file beside the database: SQLite's busy wait
+sleeps in growing steps up to 100 ms and is not woken when the lock frees, so an accept
+queued behind a worker's ticket transaction waited longer than that transaction; the kernel
+wakes a `flock` waiter as soon as the holder lets go.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import fcntl
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ParamSpec, TypeVar
+from typing import IO, Any, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
@@ -50,6 +56,7 @@ class Database:
             _configure_sqlite(self._sync)
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
             self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="sqlite-reader")
+            self._writer_lock = _writer_lock_file(url)
         else:
             self._async = create_async_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -80,11 +87,12 @@ class Database:
 
     def _in_transaction(self, fn: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
         assert self._sync is not None
-        with self._sync.connect() as conn:
-            if write:
+        if write:
+            with _exclusive(self._writer_lock), self._sync.connect() as conn:
                 conn = conn.execution_options(**{_WRITE_OPTION: True})
                 with conn.begin():
                     return fn(conn, *args)
+        with self._sync.connect() as conn:
             try:
                 return fn(conn, *args)
             finally:
@@ -95,6 +103,8 @@ class Database:
             self._writer.shutdown(wait=True)
             self._readers.shutdown(wait=True)
             self._sync.dispose()
+            if self._writer_lock is not None:
+                self._writer_lock.close()
         if self._async is not None:
             await self._async.dispose()
 
@@ -117,6 +127,27 @@ def _collecting(conn: Connection, fn: Callable[..., T], *args: Any) -> tuple[T, 
         return fn(conn, *args), info[_AFTER_COMMIT]
     finally:
         info.pop(_AFTER_COMMIT, None)
+
+
+def _writer_lock_file(url: str) -> IO[bytes] | None:
+    """The file the gateway's SQLite writers `flock`, beside the database; None for an
+    in-memory database, which no other process can open."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return open(f"{database}-writer.lock", "ab")  # held until dispose
+
+
+@contextlib.contextmanager
+def _exclusive(lock: IO[bytes] | None) -> Iterator[None]:
+    if lock is None:
+        yield
+        return
+    fcntl.flock(lock, fcntl.LOCK_EX)  # blocks in the kernel, without the GIL
+    try:
+        yield
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -8,6 +8,7 @@ its transport for the others.
 from gateway.events.base import Event
 from gateway.events.bus import EventBus, LocalTransport, Transport
 from gateway.events.catalog import (
+    AgentTyping,
     MessageStored,
     OutboxQueued,
     SlaBreached,
@@ -22,6 +23,7 @@ from gateway.events.catalog import (
 from gateway.events.durable import EventRelay, emit
 
 __all__ = [
+    "AgentTyping",
     "Event",
     "EventBus",
     "EventRelay",

@@ -36,6 +36,16 @@ class OutboxQueued(Event):
     kind: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class AgentTyping(Event):
+    """An agent is writing to a chat customer: shown on the customer's open sockets, in
+    whichever process holds them, and forgotten (nothing stored, so not durable)."""
+
+    channel: str
+    conversation_key: str
+    author: str
+
+
 # --- ticket events: each one a ledger line, durable ---
 
 

@@ -52,10 +52,9 @@ class EventRelay:
         database.on_commit = self.committed
 
     async def committed(self, pending: Iterable[Any]) -> None:
-        for event, row_id in pending:
-            await self._bus.publish(event)
-            if row_id is not None:
-                self._published.add(int(row_id))
+        pending = list(pending)
+        await self._bus.publish_all([event for event, _ in pending])
+        self._published.update(int(row_id) for _, row_id in pending if row_id is not None)
 
     async def flush(self) -> None:
         """Deletes the rows of events already published."""

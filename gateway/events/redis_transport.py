@@ -19,6 +19,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from gateway.events.base import Event
+from gateway.events.catalog import MessageStored
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +27,32 @@ CHANNEL = "cgw:events"
 RETRY_SECONDS = 1.0
 
 
+def stopping_on(exc: BaseException) -> None:
+    """Raises CancelledError when the task was cancelled: redis-py may turn a cancel that
+    arrives while it reads into a connection error, and a listener that reconnected then
+    would never end (a shutdown waiting for it hangs)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 class RedisTransport:
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
         self._origin = f"{socket.gethostname()}-{os.getpid()}"
 
-    async def send(self, event: Event) -> None:
-        payload = {"origin": self._origin, "event": event.to_dict()}
-        await self._client.publish(CHANNEL, json.dumps(payload, ensure_ascii=False))
+    async def send(self, events: list[Event]) -> None:
+        # Stored messages reach the workers on the stream (`gateway.redis_link`): repeating
+        # each on pub/sub would only make every process decode one more event per message.
+        events = [e for e in events if not isinstance(e, MessageStored)]
+        if not events:
+            return
+        # One pipeline: a group commit of hundreds of messages is one round trip, not hundreds.
+        async with self._client.pipeline(transaction=False) as pipe:
+            for event in events:
+                payload = {"origin": self._origin, "event": event.to_dict()}
+                pipe.publish(CHANNEL, json.dumps(payload, ensure_ascii=False))
+            await pipe.execute()
 
     async def receive(self) -> AsyncIterator[Event]:
         while True:
@@ -47,8 +66,12 @@ class RedisTransport:
                         if event is not None:
                             yield event
             except (RedisError, OSError) as exc:
+                stopping_on(exc)
                 log.warning("redis event channel lost (%s); reconnecting", exc)
                 await asyncio.sleep(RETRY_SECONDS)
+
+    async def close(self) -> None:
+        return None  # the client belongs to the process's `RedisLink`
 
     def _decode(self, data: bytes) -> Event | None:
         try:

@@ -22,63 +22,75 @@ STAGE_PARKED = "parked"
 SETTLED = (STAGE_DONE, STAGE_PARKED)
 
 
-def store_inbound(conn: Connection, message: InboundMessage, now: datetime) -> tuple[int, bool]:
-    """Stores the message unless the channel already delivered it.
-
-    Returns the message id and whether this call stored it (False for a redelivery).
-    """
-    existing = conn.scalar(
-        sa.select(messages.c.id).where(
-            messages.c.channel == message.channel, messages.c.external_id == message.external_id
-        )
-    )
-    if existing is not None:
-        return int(existing), False
-    message_id = conn.scalar(
-        sa.insert(messages)
-        .values(
-            channel=message.channel,
-            external_id=message.external_id,
-            conversation_key=message.conversation_key,
-            sender_id=message.sender.id,
-            sender_name=message.sender.name,
-            sender_email=message.sender.email,
-            sender_phone=message.sender.phone,
-            text=message.text,
-            attachments=[asdict(a) for a in message.attachments],
-            received_at=message.received_at,
-            stored_at=now,
-            raw_ref=message.raw_ref,
-            language_hint=message.language_hint,
-            metadata=(
-                {**message.metadata, "reply_suppressed": True}
-                if message.reply_suppressed
-                else message.metadata
-            ),
-            stage=STAGE_STORED,
-            notes=list(message.notes),
-        )
-        .returning(messages.c.id)
-    )
-    assert message_id is not None
-    emit(
-        conn,
-        MessageStored(
-            message_id=int(message_id),
-            channel=message.channel,
-            conversation_key=message.conversation_key,
-            at=now,
-        ),
-    )
-    return int(message_id), True
-
-
 def store_inbound_many(
     conn: Connection, batch: list[InboundMessage], now: datetime
 ) -> list[tuple[int, bool]]:
-    """Stores a group of messages in one transaction (a group commit); the same channel
-    message twice, even within the group, is stored once."""
-    return [store_inbound(conn, message, now) for message in batch]
+    """Stores a group of messages in one transaction (a group commit): one look-up of those
+    the channels delivered already and one multi-row insert, instead of statements per
+    message. The same channel message twice, even within the group, is stored once.
+
+    Returns each message's id and whether this call stored it (False for a redelivery).
+    """
+    keys = list(dict.fromkeys((m.channel, m.external_id) for m in batch))
+    ids: dict[tuple[str, str], int] = {
+        (row.channel, row.external_id): int(row.id)
+        for row in conn.execute(
+            sa.select(messages.c.id, messages.c.channel, messages.c.external_id).where(
+                sa.tuple_(messages.c.channel, messages.c.external_id).in_(keys)
+            )
+        )
+    }
+    fresh: dict[tuple[str, str], InboundMessage] = {}
+    for message in batch:
+        key = (message.channel, message.external_id)
+        if key not in ids:
+            fresh.setdefault(key, message)
+    if fresh:
+        inserted = conn.execute(
+            sa.insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
+            [_row(message, now) for message in fresh.values()],
+        ).scalars()
+        for (key, message), message_id in zip(fresh.items(), inserted, strict=True):
+            ids[key] = int(message_id)
+            emit(
+                conn,
+                MessageStored(
+                    message_id=int(message_id),
+                    channel=message.channel,
+                    conversation_key=message.conversation_key,
+                    at=now,
+                ),
+            )
+    results = []
+    for message in batch:
+        key = (message.channel, message.external_id)
+        results.append((ids[key], fresh.pop(key, None) is not None))  # True once per new key
+    return results
+
+
+def _row(message: InboundMessage, now: datetime) -> dict[str, Any]:
+    return {
+        "channel": message.channel,
+        "external_id": message.external_id,
+        "conversation_key": message.conversation_key,
+        "sender_id": message.sender.id,
+        "sender_name": message.sender.name,
+        "sender_email": message.sender.email,
+        "sender_phone": message.sender.phone,
+        "text": message.text,
+        "attachments": [asdict(a) for a in message.attachments],
+        "received_at": message.received_at,
+        "stored_at": now,
+        "raw_ref": message.raw_ref,
+        "language_hint": message.language_hint,
+        "metadata": (
+            {**message.metadata, "reply_suppressed": True}
+            if message.reply_suppressed
+            else message.metadata
+        ),
+        "stage": STAGE_STORED,
+        "notes": list(message.notes),
+    }
 
 
 def claim_stored(

@@ -9,6 +9,7 @@ keep working.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -30,9 +31,16 @@ SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so a wrong name costs what a wrong password
-# costs and the timing does not tell which names exist.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+_DUMMY_PASSWORD = "not a password of anyone"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs what a wrong
+    password costs and the timing does not tell which names exist. Made at the first
+    sign-in, not at import: hashing takes argon2's 64 MiB, which a process that never signs
+    anyone in (a worker, a web process under a flood) need not reach."""
+    return _hasher.hash(_DUMMY_PASSWORD)
 
 
 class WeakPassword(ValueError):
@@ -83,13 +91,13 @@ def password_hash_for(conn: Connection, name: str) -> str:
     stored = conn.scalar(
         sa.select(staff.c.password_hash).where(staff.c.name == name, staff.c.disabled_at.is_(None))
     )
-    return stored or _DUMMY_HASH
+    return stored or _dummy_hash()
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """CPU-heavy by design: call it off the event loop."""
-    if password_hash == _DUMMY_HASH:
-        _hasher.verify(_DUMMY_HASH, "not a password of anyone")
+    if password_hash == _dummy_hash():
+        _hasher.verify(password_hash, _DUMMY_PASSWORD)
         return False
     try:
         return _hasher.verify(password_hash, password)

@@ -21,6 +21,7 @@ from gateway.clock import Clock, system_clock
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
 from gateway.events import EventBus, EventRelay, OutboxQueued
+from gateway.events.postgres_transport import PostgresTransport
 from gateway.events.redis_transport import RedisTransport
 from gateway.handling import MessageHandler
 from gateway.metrics import Metrics
@@ -81,7 +82,15 @@ def build_app(
     relay = EventRelay(database, bus, clock)
     nlu = NluService(settings.data_dir, rasa_url=settings.rasa_url)
     channel_set = ChannelSet()
-    outbox = OutboxWorker(database, channel_set.outputs, settings, metrics, clock, wiring.TICKETS)
+    outbox = OutboxWorker(
+        database,
+        channel_set.outputs,
+        settings,
+        metrics,
+        clock,
+        wiring.TICKETS,
+        poll_interval=settings.poll_seconds,
+    )
     templates = ReplyTemplates(settings.data_dir / "templates")
     desk = wiring.ticket_desk(settings, templates)
     handler = MessageHandler(desk)
@@ -103,6 +112,9 @@ def build_app(
     app[REDIS] = link
     if link is not None:
         bus.transport = RedisTransport(link.client)
+    elif worker_processes and not settings.is_sqlite:
+        # Other processes on this database hear of queued replies and stored messages.
+        bus.transport = PostgresTransport(settings.effective_database_url)
     if worker_processes and settings.role == "web":
         pipeline.dispatch = link or WorkersElsewhere()
     elif worker_processes and settings.workers > 0:
@@ -158,6 +170,7 @@ async def _events(app: web.Application) -> AsyncIterator[None]:
     async with running({"event-bus": app[EVENTS].run(), "event-relay": app[EVENT_RELAY].run()}):
         yield
     await app[EVENT_RELAY].close()
+    await app[EVENTS].close()  # what was published is handed on first
     # Closed only now: the bus listens on the link's client, and a client closed under a
     # listening bus left it reconnecting on a dead pool, which hung the shutdown for good.
     if (link := app[REDIS]) is not None:

@@ -8,6 +8,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -17,10 +18,12 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+import redis.asyncio as redis
 import sqlalchemy as sa
 
 from gateway.db.engine import Database
 from gateway.db.schema import messages, outbox
+from gateway.redis_link import GROUP, STREAM
 from tests.conftest import eventually, require_service
 from tests.gateway.processes import (
     RedisServer,
@@ -151,7 +154,7 @@ async def _all_done(db: Database, count: int, timeout: float = 60) -> dict[str, 
     return dict(await eventually(check, timeout=timeout, interval=0.2))
 
 
-async def test_a_chat_on_one_process_gets_the_ack_and_the_staff_reply_made_on_another(
+async def test_a_chat_on_one_process_gets_the_ack_the_typing_and_the_reply_made_on_another(
     gateways: Gateways, postgres_url: str
 ) -> None:
     url_a, _ = await gateways.start("all")  # the pipeline worker runs under A
@@ -163,6 +166,13 @@ async def test_a_chat_on_one_process_gets_the_ack_and_the_staff_reply_made_on_an
         ack = await _next(ws, "reply", 20)
         number = ack["ticket"]["number"]
         assert number in ack["text"]
+        async with gateways.http.post(
+            f"{url_a}/api/v1/tickets/{number}/typing", headers={"Authorization": f"Bearer {token}"}
+        ) as resp:
+            assert resp.status == 202, await resp.text()
+            assert (await resp.json())["shown"] == 0  # A holds no socket of this chat
+        typing = await _next(ws, "typing", 5)
+        assert typing["author"] == "scale-agent"
         async with gateways.http.post(
             f"{url_a}/api/v1/tickets/{number}/replies",
             json={"text": "We found your parcel; it arrives tomorrow."},
@@ -177,18 +187,25 @@ async def test_a_chat_on_one_process_gets_the_ack_and_the_staff_reply_made_on_an
 
 
 async def test_a_worker_killed_mid_batch_leaves_its_messages_to_another(
-    gateways: Gateways, db: Database
+    gateways: Gateways, db: Database, redis_server: RedisServer
 ) -> None:
     url, proc = await gateways.start("all", GATEWAY_WORKERS="2")
     workers = child_pids(proc.pid)
     assert len(workers) == 2
     count = 150
     flood = asyncio.create_task(_flood(gateways.http, url, "kill", count))
+    victim = f"{socket.gethostname()}-{workers[0]}"  # its stream consumer's name
+    client = redis.from_url(redis_server.url)
 
-    async def some_done() -> bool:
-        return (await db.read(_figures))["done"] > 0
+    async def in_a_batch() -> bool:
+        # Entries it read and has not acknowledged: it is between reading and committing.
+        consumers = (await client.xpending(STREAM, GROUP))["consumers"]
+        return any(c["name"].decode() == victim and c["pending"] > 0 for c in consumers)
 
-    await eventually(some_done, timeout=30, interval=0.02)
+    try:
+        await eventually(in_a_batch, timeout=60, interval=0.01)
+    finally:
+        await client.aclose()
     os.kill(workers[0], signal.SIGKILL)
     await flood
     figures = await _all_done(db, count)

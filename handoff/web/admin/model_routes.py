@@ -24,7 +24,6 @@ from gateway.web.openapi import accepts
 from gateway.web.responses import json_response
 from handoff.web.admin.model_scores import ModelScores
 from nlu.store import ModelStore
-from nlu.trainer import new_version
 from nlu.training_data import TrainingDataError
 
 routes = web.RouteTableDef()
@@ -121,6 +120,10 @@ async def activate_model(request: web.Request) -> web.Response:
     nlu = request.app[NLU]
 
     def copy_as_newest() -> str:
+        # Imported here: the trainer brings scikit-learn and SciPy, which only a process
+        # that trains or scores needs (the web process stays small).
+        from nlu.trainer import new_version
+
         old = store.load(chosen)
         model = old.renamed(new_version(old.manifest.get("data_fingerprint", "0" * 8)))
         model.manifest["activated_from"] = chosen

@@ -16,7 +16,6 @@ from typing import Any
 
 from gateway.blobs import store_blob
 from nlu import NluService
-from nlu.evaluation import evaluate_on_test
 from nlu.model import NluModel
 from nlu.training_data import HELD_OUT_DIR, TrainingData, read_training_data
 
@@ -75,6 +74,8 @@ class ModelScores:
 
     def report(self, version: str) -> dict[str, Any]:
         """The full held-out report of `version`; its summary is kept for the list."""
+        from nlu.evaluation import evaluate_on_test  # scikit-learn: not in every web process
+
         model = self.model(version)
         report = evaluate_on_test(TrainingData(), read_training_data(HELD_OUT_DIR), model=model)
         found = report.to_dict()

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.engine import Connection
 
 from gateway.db.engine import Database
-from gateway.db.schema import messages, outbox
+from gateway.db.schema import leases, messages, outbox
 from gateway.settings import Settings
 from gateway.web.app import build_app
 from tests.conftest import eventually, running_gateway
@@ -147,3 +147,76 @@ async def test_two_gateways_on_one_mailbox_store_each_mail_once_and_answer_it_on
     assert len(smtp_sink.mails) == total
     assert len({m["Message-ID"] for m in smtp_sink.mails}) == total
     assert all(count == 1 for count in replies.values())
+
+
+def _lease(conn: Connection) -> Any:
+    return conn.execute(
+        sa.select(leases.c.holder, leases.c.fence).where(leases.c.name.like("email:%"))
+    ).first()
+
+
+def _holder_pid(holder: str) -> int:
+    return int(holder.rsplit("-", 2)[1])  # hostname-pid-random
+
+
+async def test_a_reader_paused_past_its_lease_leaves_the_mailbox_to_the_other_process(
+    data_dir: Path, dovecot: Dovecot, smtp_sink: SmtpSink
+) -> None:
+    raws = _complaints(30)
+    mailbox = dovecot.new_mailbox()
+    env = {
+        "GATEWAY_EMAIL_IMAP_URL": dovecot.imap_url(mailbox),
+        "GATEWAY_EMAIL_SMTP_URL": smtp_sink.url,
+        "GATEWAY_EMAIL_FROM": SUPPORT,
+        "GATEWAY_EMAIL_LEASE_SECONDS": "2",
+        "GATEWAY_EMAIL_POLL_SECONDS": "0.5",
+    }
+    database = Database(f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}")
+    ports = [free_port(), free_port()]
+    procs = {}
+    paused = None
+    try:
+        async with aiohttp.ClientSession() as http:
+            for port in ports:
+                proc = start_gateway(data_dir, port, **env)
+                procs[proc.pid] = proc
+                await wait_healthy(http, f"http://127.0.0.1:{port}", proc)
+
+        async def stored_done(count: int) -> bool:
+            rows, _ = await database.read(_state)
+            return len(rows) >= count and all(r.stage == "done" for r in rows)
+
+        await asyncio.to_thread(dovecot.append, mailbox, *raws[:10])
+        await eventually(lambda: stored_done(10), timeout=60, interval=0.2)
+        before = await database.read(_lease)
+        paused = _holder_pid(before.holder)
+        assert paused in procs, "the mailbox is read by one of the two processes"
+        procs[paused].send_signal(signal.SIGSTOP)
+
+        async def taken_over() -> Any:
+            row = await database.read(_lease)
+            return row if row.fence > before.fence else None
+
+        after = await eventually(taken_over, timeout=30, interval=0.2)
+        reader = _holder_pid(after.holder)
+        assert reader != paused and reader in procs
+        await asyncio.to_thread(dovecot.append, mailbox, *raws[10:20])
+        await eventually(lambda: stored_done(20), timeout=60, interval=0.2)
+        procs[paused].send_signal(signal.SIGCONT)  # it wakes holding an outdated fence
+        await asyncio.to_thread(dovecot.append, mailbox, *raws[20:])
+        await eventually(lambda: stored_done(30), timeout=60, interval=0.2)
+        await smtp_sink.wait_for(30)
+        rows, replies = await database.read(_state)
+        still = await database.read(_lease)
+    finally:
+        for proc in procs.values():
+            proc.send_signal(signal.SIGCONT)
+            proc.terminate()
+        for proc in procs.values():
+            proc.wait(30)
+        await database.dispose()
+    assert len(rows) == 30 and len({r.external_id for r in rows}) == 30
+    assert all(count == 1 for count in replies.values()) and len(replies) == 30
+    assert len(smtp_sink.mails) == 30
+    # The paused process never took the mailbox back while the other one kept renewing.
+    assert (_holder_pid(still.holder), still.fence) == (reader, after.fence)
