@@ -42,13 +42,20 @@ class Message(FrameModel):
     attachments: list[Any] | None = None  # checked against the uploads by `ChatUploads`
 
 
+class Shown(FrameModel):
+    """`shown`: the reply `id` is on the customer's screen (its delivery receipt)."""
+
+    type: Literal["shown"]
+    id: int = Field(ge=0, lt=2**63, description="the reply frame's id")
+
+
 class Ping(FrameModel):
     type: Literal["ping"]
 
 
-Frame = Annotated[Hello | Message | Ping, Field(discriminator="type")]
+Frame = Annotated[Hello | Message | Shown | Ping, Field(discriminator="type")]
 FRAMES: FrameReader[Frame] = FrameReader(
     Frame,
-    "hello, resume, message or ping",
+    "hello, resume, message, shown or ping",
     {"text": "invalid_message", "attachments": "invalid_attachment"},
 )

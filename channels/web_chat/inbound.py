@@ -27,6 +27,7 @@ from pydantic import Field
 from gateway import bounds
 from gateway.channels import ChannelContext
 from gateway.messages import InboundMessage, Sender
+from gateway.store import outbox as outbox_rows
 from gateway.web.frames import FrameError
 from gateway.web.keys import RATE_LIMITER
 from gateway.web.openapi import accepts
@@ -34,7 +35,7 @@ from gateway.web.query import Query, read_query
 from gateway.web.rate_limit import RateLimited
 
 from . import CHANNEL
-from .frames import FRAMES, Frame, Hello, Message
+from .frames import FRAMES, Frame, Hello, Message, Shown
 from .guard import origin_allowed, verified_customer
 from .outbound import reply_frame
 from .replay import sent_after
@@ -62,6 +63,7 @@ class WebChatInput:
         self._db = context.database
         self._tickets = context.tickets
         self._outbox = context.outbox
+        self._clock = context.clock
         self._metrics = context.metrics
         self._sessions = sessions
         self._uploads = uploads
@@ -140,6 +142,14 @@ class WebChatInput:
                         await ws.send_json(exc.frame())
                         continue
                     await self._message(ws, token, parsed, profile)
+                elif isinstance(parsed, Shown):
+                    await self._db.write(
+                        outbox_rows.mark_delivered,
+                        parsed.id,
+                        CHANNEL.name,
+                        conversation_key(token),
+                        self._clock(),
+                    )
                 else:
                     await ws.send_json({"type": "pong"})
         finally:

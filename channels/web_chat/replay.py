@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from gateway.db.schema import outbox
 from gateway.messages import Choice, OutboundMessage
 from gateway.ports import TicketIndex
-from gateway.store.outbox import SENDING, SENT
+from gateway.store.outbox import DELIVERED, SENDING, SENT
 
 LIMIT = 200
 
@@ -27,7 +27,7 @@ def sent_after(
             outbox.c.conversation_key == conversation_key,
             # "sending" too: a reply claimed for the dying socket is not marked sent yet
             # when the page reconnects, and the widget drops a repeat by its id.
-            outbox.c.status.in_((SENT, SENDING)),
+            outbox.c.status.in_((SENT, SENDING, DELIVERED)),
             outbox.c.id > after,
         )
         .order_by(outbox.c.id)

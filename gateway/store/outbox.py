@@ -12,6 +12,8 @@ from gateway.db.schema import outbox
 from gateway.events import OutboxQueued, emit
 
 PENDING, SENDING, SENT, FAILED, PARKED = "pending", "sending", "sent", "failed", "parked"
+#: Sent, and the channel said the customer has it on screen (the web chat widget does).
+DELIVERED = "delivered"
 
 
 def enqueue(
@@ -104,12 +106,31 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta, limit: int) -> 
     return sorted(rows.all(), key=lambda r: r.id)
 
 
+def mark_delivered(
+    conn: Connection, row_id: int, channel: str, conversation_key: str, now: datetime
+) -> bool:
+    """The customer's client says it shows this reply; only a reply sent to that very
+    conversation counts. Whether a row changed."""
+    done = conn.execute(
+        sa.update(outbox)
+        .where(
+            outbox.c.id == row_id,
+            outbox.c.channel == channel,
+            outbox.c.conversation_key == conversation_key,
+            outbox.c.status.in_((SENDING, SENT)),
+        )
+        .values(status=DELIVERED, sent_at=sa.func.coalesce(outbox.c.sent_at, now))
+    )
+    return bool(done.rowcount)
+
+
 def mark_sent(conn: Connection, sent: list[tuple[int, str | None]], now: datetime) -> None:
     """Marks rows delivered, each with the channel's own reference (or None), in one call."""
     if sent:
         conn.execute(
             sa.update(outbox)
-            .where(outbox.c.id == sa.bindparam("row_id"))
+            # A receipt may come back before the send is recorded: never undo it.
+            .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.status != DELIVERED)
             .values(
                 status=SENT,
                 sent_at=now,

@@ -11,7 +11,7 @@ import aiohttp
 
 from channels.web_chat.guard import sign_identity
 from gateway.settings import load_settings
-from tests.conftest import LiveGateway, running_gateway
+from tests.conftest import LiveGateway, eventually, running_gateway
 
 
 async def _next(
@@ -222,3 +222,36 @@ async def test_a_widget_resumed_by_its_cookie_gets_every_reply_after_the_last_it
         rest = [await asyncio.wait_for(ws.receive_json(), 10)]
     assert session["resumed"] is True and session["session"] == token
     assert again == first and [f["type"] for f in rest] == ["pong"]
+
+
+async def test_a_reply_the_widget_says_it_shows_is_delivered_for_its_own_chat_only(
+    gateway: LiveGateway,
+) -> None:
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as ws:
+        await ws.send_json({"type": "message", "text": "Списали деньги дважды за один заказ"})
+        token = (await _next(ws, "session"))["session"]
+        reply = await _next(ws, "reply")
+    number = reply["ticket"]["number"]
+
+    async def delivery() -> str:
+        ticket = await gateway.ticket(number)
+        return str([m for m in ticket["messages"] if m["direction"] == "out"][-1]["delivery"])
+
+    async def recorded_as_sent() -> bool:
+        return await delivery() == "sent"
+
+    assert await eventually(recorded_as_sent)
+    # Another chat cannot vouch for this one's reply.
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat") as other:
+        await other.send_json({"type": "shown", "id": reply["id"]})
+        await other.send_json({"type": "ping"})
+        await _next(other, "pong")  # frames are read in order: the receipt was handled
+    assert await delivery() == "sent"
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat?session={token}") as ws:
+        await ws.send_json({"type": "shown", "id": reply["id"]})
+        await ws.send_json({"type": "ping"})
+        await _next(ws, "pong")
+    assert await delivery() == "delivered"
+    # Still replayed to a page that lost it.
+    async with gateway.http.ws_connect(f"{gateway.url}/ws/chat?session={token}&after=0") as ws:
+        assert (await _next(ws, "reply"))["id"] == reply["id"]

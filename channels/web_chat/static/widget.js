@@ -370,6 +370,8 @@ form button{border:0;border-radius:8px;padding:0 16px;background:#1d4ed8;color:#
     }
   }
   function onReply(f) {
+    // The delivery receipt agents see; sent again for a repeat, whose first may be lost.
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "shown", id: f.id }));
     if (state.seen.includes(f.id)) return; // the outbox may send a frame again after a crash
     state.seen.push(f.id);
     const agent = f.kind === "agent_reply";

@@ -86,6 +86,7 @@ export const strings = {
   "delivery.pending": "queued",
   "delivery.sending": "sending",
   "delivery.sent": "sent",
+  "delivery.delivered": "delivered: on the customer's screen",
   "delivery.failed": "failed: {why}",
   "delivery.on_ticket": "on the ticket only (no callback configured: the customer is not told)",
   "ledger.opened": "Opened from {channel}: {category}, urgency {urgency}, {severity}",

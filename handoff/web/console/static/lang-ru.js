@@ -85,6 +85,7 @@ export const strings = {
   "delivery.pending": "в очереди",
   "delivery.sending": "отправляется",
   "delivery.sent": "отправлено",
+  "delivery.delivered": "доставлено: на экране у клиента",
   "delivery.failed": "не доставлено: {why}",
   "delivery.on_ticket": "только в обращении (адрес обратного вызова не задан: клиент не узнает)",
   "ledger.opened": "Создано из канала {channel}: {category}, срочность {urgency}, {severity}",

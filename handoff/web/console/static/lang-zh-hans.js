@@ -85,6 +85,7 @@ export const strings = {
   "delivery.pending": "排队中",
   "delivery.sending": "发送中",
   "delivery.sent": "已发送",
+  "delivery.delivered": "已送达：客户已看到",
   "delivery.failed": "发送失败：{why}",
   "delivery.on_ticket": "仅在工单中（未配置回调，客户收不到）",
   "ledger.opened": "由 {channel} 创建：{category}，紧急程度 {urgency}，{severity}",

@@ -85,6 +85,7 @@ export const strings = {
   "delivery.pending": "排隊中",
   "delivery.sending": "傳送中",
   "delivery.sent": "已傳送",
+  "delivery.delivered": "已送達：客戶已看到",
   "delivery.failed": "傳送失敗：{why}",
   "delivery.on_ticket": "僅在工單中（未設定回呼，客戶收不到）",
   "ledger.opened": "由 {channel} 建立：{category}，緊急程度 {urgency}，{severity}",
