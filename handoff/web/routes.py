@@ -44,7 +44,9 @@ class Handler(BaseModel):
 
 class TicketsQuery(Page):
     channel: str | None = Field(None, max_length=16)
-    status: str | None = Field(None, max_length=20)
+    status: str | None = Field(
+        None, max_length=200, description="one status, or several joined by commas"
+    )
     category: str | None = Field(None, max_length=40)
     assignee: str | None = Field(None, max_length=100, description="a staff name")
     escalation: str | None = Field(None, max_length=20)

@@ -6,8 +6,14 @@ import { t, word } from "./i18n.js";
 import { state } from "./state.js";
 
 const FEED_LIMIT = 100;
+// Ids on the list: the sign-in catch-up and the socket may both bring the same notification.
+const shown = new Set();
 
 export function addToFeed(frame) {
+  if (frame.id) {
+    if (shown.has(frame.id)) return;
+    shown.add(frame.id);
+  }
   const data = frame.data || {};
   const item = el("li", { cls: "feed-item", attrs: { "data-type": frame.type } });
   item.dataset.kind = /breach|major|spike_warning/.test(frame.type) ? "alert" : "info";
@@ -31,6 +37,7 @@ export function addToFeed(frame) {
 }
 
 export function clearFeed() {
+  shown.clear();
   clear($("feed-list"));
 }
 
