@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +21,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from gateway.events.base import Event
+from gateway.events.envelope import open_envelope, seal, this_process
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +41,14 @@ def asyncpg_dsn(database_url: str) -> str:
 class PostgresTransport:
     def __init__(self, database_url: str) -> None:
         self._dsn = asyncpg_dsn(database_url)
-        self._origin = f"{socket.gethostname()}-{os.getpid()}"
+        self._origin = this_process()
         self._sender: asyncpg.Connection | None = None
         self._sending = asyncio.Lock()
 
     async def send(self, events: list[Event]) -> None:
         payloads = []
         for event in events:
-            payload = json.dumps({"origin": self._origin, "event": event.to_dict()})
+            payload = seal(self._origin, event)
             if len(payload.encode()) <= MAX_PAYLOAD:
                 payloads.append(payload)
             else:  # the others find what it is about at their next look at the database
@@ -93,22 +91,12 @@ class PostgresTransport:
                 except TimeoutError:
                     await conn.execute("SELECT 1")  # raises once the connection is gone
                     continue
-                event = self._decode(payload)
+                event = open_envelope(payload, self._origin)
                 if event is not None:
                     yield event
         finally:
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)
-
-    def _decode(self, payload: str) -> Event | None:
-        try:
-            data = json.loads(payload)
-            if data.get("origin") == self._origin:
-                return None
-            return Event.from_dict(data["event"])
-        except Exception as exc:  # another version's event, or junk: never stop listening
-            log.warning("a notification could not be read: %s", exc)
-            return None
 
     async def _drop_sender(self) -> None:
         if self._sender is not None:

@@ -9,10 +9,7 @@ events it sent itself, which its bus delivered locally already.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
-import socket
 from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
@@ -20,6 +17,7 @@ from redis.exceptions import RedisError
 
 from gateway.events.base import Event
 from gateway.events.catalog import MessageStored
+from gateway.events.envelope import open_envelope, seal, this_process
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,7 @@ def stopping_on(exc: BaseException) -> None:
 class RedisTransport:
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
-        self._origin = f"{socket.gethostname()}-{os.getpid()}"
+        self._origin = this_process()
 
     async def send(self, events: list[Event]) -> None:
         # Stored messages reach the workers on the stream (`gateway.redis_link`): repeating
@@ -50,8 +48,7 @@ class RedisTransport:
         # One pipeline: a group commit of hundreds of messages is one round trip, not hundreds.
         async with self._client.pipeline(transaction=False) as pipe:
             for event in events:
-                payload = {"origin": self._origin, "event": event.to_dict()}
-                pipe.publish(CHANNEL, json.dumps(payload, ensure_ascii=False))
+                pipe.publish(CHANNEL, seal(self._origin, event))
             await pipe.execute()
 
     async def receive(self) -> AsyncIterator[Event]:
@@ -62,7 +59,7 @@ class RedisTransport:
                     async for item in pubsub.listen():
                         if item["type"] != "message":
                             continue
-                        event = self._decode(item["data"])
+                        event = open_envelope(item["data"], self._origin)
                         if event is not None:
                             yield event
             except (RedisError, OSError) as exc:
@@ -72,13 +69,3 @@ class RedisTransport:
 
     async def close(self) -> None:
         return None  # the client belongs to the process's `RedisLink`
-
-    def _decode(self, data: bytes) -> Event | None:
-        try:
-            payload = json.loads(data)
-            if payload.get("origin") == self._origin:
-                return None
-            return Event.from_dict(payload["event"])
-        except Exception as exc:  # another version's event, or junk: never stop listening
-            log.warning("an event from redis could not be read: %s", exc)
-            return None
