@@ -66,6 +66,22 @@ def _nlu_source_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def copy_models(source: Path, target: Path) -> None:
+    """Gives a test its own models folder. Files are hard links where the file system
+    allows: a version and the encoder's weights are some 185 MB, written once and never
+    changed in place (a new version is a new folder), and hundreds of tests copying them
+    filled the disk of a CI machine."""
+
+    def link_or_copy(src: str, dst: str) -> object:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+        return dst
+
+    shutil.copytree(source, target, copy_function=link_or_copy)
+
+
 @pytest.fixture(scope="session")
 def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory whose `models/` holds a model trained once from the shipped data.
@@ -77,7 +93,7 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cached = cache / "complaint-gateway-tests" / _nlu_source_key() / "models"
     data_dir = tmp_path_factory.mktemp("nlu-model")
     if cached.is_dir():
-        shutil.copytree(cached, data_dir / "models")
+        copy_models(cached, data_dir / "models")
         return data_dir / "models"
     NluService(data_dir).load()
     staging = cached.with_name(f"models.{os.getpid()}.tmp")
@@ -90,7 +106,7 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def data_dir(tmp_path: Path, trained_models: Path) -> Path:
-    shutil.copytree(trained_models, tmp_path / "data" / "models")
+    copy_models(trained_models, tmp_path / "data" / "models")
     return tmp_path / "data"
 
 

@@ -24,7 +24,13 @@ from aiohttp.test_utils import TestServer
 from gateway.settings import load_settings
 from gateway.store.staff import add_staff
 from handoff.keys import MONITOR
-from tests.conftest import LiveGateway, eventually, require_service, running_gateway
+from tests.conftest import (
+    LiveGateway,
+    copy_models,
+    eventually,
+    require_service,
+    running_gateway,
+)
 from tests.handoff.conftest import MovableClock
 
 try:
@@ -63,10 +69,9 @@ class Stage:
 
 @pytest.fixture(scope="module")
 def module_data(tmp_path_factory: pytest.TempPathFactory, trained_models: Path) -> Path:
-    import shutil
 
     data = tmp_path_factory.mktemp("widget") / "data"
-    shutil.copytree(trained_models, data / "models")
+    copy_models(trained_models, data / "models")
     return data
 
 
