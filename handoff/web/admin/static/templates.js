@@ -20,10 +20,13 @@ export async function templatesView(view, status) {
     status.className = kind;
   };
 
+  // Edits made while a template is loading win over the loaded text.
+  let edits = 0;
   async function load() {
+    const editsBefore = edits;
     const { templates: all } = await api("/api/v1/admin/templates");
     const current = all.find((t) => t.language === language.value && t.name === name.value);
-    editor.value = current.text;
+    if (edits === editsBefore) editor.value = current.text;
     source.textContent = current.source === "custom" ? "edited" : "shipped";
     await render();
     const { versions: list } = await api(`${path()}/versions`);
@@ -72,6 +75,7 @@ export async function templatesView(view, status) {
 
   let timer;
   editor.addEventListener("input", () => {
+    edits += 1;
     clearTimeout(timer);
     timer = setTimeout(render, 250);
   });
