@@ -33,7 +33,7 @@ from gateway.db.engine import Database
 from gateway.settings import Settings, load_settings
 from gateway.store.staff import StaffNameTaken, add_staff
 from gateway.web.app import build_app
-from gateway.web.keys import DATABASE
+from gateway.web.keys import DATABASE, PIPELINE
 from nlu import NluService
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -218,6 +218,23 @@ async def running_gateway(
             )
         finally:
             await _close_within(server, SHUTDOWN_LIMIT)
+
+
+@asynccontextmanager
+async def poisoned_gateway(settings: Settings) -> AsyncIterator[LiveGateway]:
+    """A running gateway whose handling fails every message whose text starts with POISON
+    (a poison message: the pipeline fails on it whatever it tries)."""
+    async with running_gateway(settings) as live:
+        handler = live.app[PIPELINE]._handler
+        real_apply = handler.apply
+
+        def apply(conn: Any, message_id: int, parsed: dict[str, Any], now: datetime) -> Any:
+            if str(parsed.get("text", "")).startswith("POISON"):
+                raise ValueError("date value out of range")
+            return real_apply(conn, message_id, parsed, now)
+
+        handler.apply = apply  # type: ignore[method-assign]
+        yield live
 
 
 #: A gateway shuts down in seconds; past this, something waits forever and the test run

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from gateway.db.schema import messages
 from gateway.settings import load_settings
 from gateway.web.keys import PIPELINE
-from tests.conftest import LiveGateway, eventually, running_gateway
+from tests.conftest import LiveGateway, eventually, poisoned_gateway
 
 ATTEMPTS = 3
 
@@ -25,16 +25,7 @@ async def poisoned(data_dir: Path, database_url: str) -> AsyncIterator[LiveGatew
     settings = load_settings(
         data_dir=data_dir, database_url=database_url, pipeline_max_attempts=ATTEMPTS
     )
-    async with running_gateway(settings) as live:
-        handler = live.app[PIPELINE]._handler
-        real_apply = handler.apply
-
-        def apply(conn: Any, message_id: int, parsed: dict[str, Any], now: datetime) -> Any:
-            if str(parsed.get("text", "")).startswith("POISON"):
-                raise ValueError("date value out of range")
-            return real_apply(conn, message_id, parsed, now)
-
-        handler.apply = apply  # type: ignore[method-assign]
+    async with poisoned_gateway(settings) as live:
         yield live
 
 

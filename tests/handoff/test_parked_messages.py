@@ -4,7 +4,6 @@ supervisor puts one back with Retry (the API and Chromium through Playwright).""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest_asyncio
 from gateway.settings import load_settings
 from gateway.store.sessions import hash_password, set_password
 from gateway.web.keys import PIPELINE
-from tests.conftest import LiveGateway, eventually, running_gateway
+from tests.conftest import LiveGateway, eventually, poisoned_gateway
 from tests.handoff.test_console import (
     PASSWORD,
     browser,
@@ -37,16 +36,7 @@ POISON = "POISON: my parcel never arrived and the tracking page crashes"
 async def poisoned(data_dir: Path) -> AsyncIterator[LiveGateway]:
     """A gateway whose handling fails every message starting with POISON, parked at once."""
     settings = load_settings(data_dir=data_dir, pipeline_max_attempts=1)
-    async with running_gateway(settings) as live:
-        handler = live.app[PIPELINE]._handler
-        real_apply = handler.apply
-
-        def apply(conn: Any, message_id: int, parsed: dict[str, Any], now: datetime) -> Any:
-            if str(parsed.get("text", "")).startswith("POISON"):
-                raise ValueError("date value out of range")
-            return real_apply(conn, message_id, parsed, now)
-
-        handler.apply = apply  # type: ignore[method-assign]
+    async with poisoned_gateway(settings) as live:
         yield live
 
 
