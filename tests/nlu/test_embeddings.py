@@ -72,7 +72,7 @@ def test_encoder_tokenises_with_native_sentencepiece() -> None:
     sentencepiece = pytest.importorskip("sentencepiece")
     encoder = get_encoder()
     assert encoder is not None
-    assert isinstance(encoder._use._sp, sentencepiece.SentencePieceProcessor)
+    assert isinstance(encoder._forward.tokenizer, sentencepiece.SentencePieceProcessor)
     assert encoder.encode(["посылка не пришла"]).shape == (1, 512)
 
 
