@@ -47,6 +47,8 @@ class QuantisedEncoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Texts differ in length: an arena sized for the longest one is kept for good.
+        options.enable_cpu_mem_arena = False
         options.log_severity_level = 3  # errors only: its optimiser's notes are not for users
         name = f"use-m3-int8-r{GRAPH_REVISION}-onnxruntime-{onnxruntime.__version__}.onnx"
         if folder is None:
