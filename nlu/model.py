@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlu import urgency
-from nlu.embedding import EMBEDDING_NAME, SentenceEncoder, embedding_text, get_encoder
+from nlu.embedding import SentenceEncoder, embedding_text, get_encoder
 from nlu.entities import EntityExtractor
 from nlu.features import FloatArray, LinearHead, Vectoriser
 from nlu.language import detect_language
@@ -111,9 +111,7 @@ class NluModel:
         return list(self.heads.intent.classes)
 
     def _encoder(self) -> SentenceEncoder | None:
-        if self.embedding != EMBEDDING_NAME:
-            return None
-        return get_encoder()
+        return get_encoder(self.embedding) if self.embedding else None
 
     @property
     def uses_embeddings(self) -> bool:

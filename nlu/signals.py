@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from nlu.intents import URGENCY_LEVELS, urgency_rank
 from nlu.normalise import bounded, fold, fold_entry
+from nlu.regex_scripts import required_script, scripts_in
 from nlu.vocabulary import LookupIndex, compile_table
 
 _TABLE_NAME = re.compile(r"^(?P<level>[a-z]+)\.(?P<reason>[a-z_]+)$")
@@ -50,7 +51,8 @@ class SignalMatcher:
             key=lambda n: (-urgency_rank(n.split(".")[0]), n),
         )
         self._signals: list[Signal] = []
-        self._regexes: list[tuple[int, list[re.Pattern[str]]]] = []
+        # (table, the script every match needs or None, patterns): see nlu.regex_scripts
+        self._regexes: list[tuple[int, str | None, list[re.Pattern[str]]]] = []
         entries: list[tuple[int, list[str]]] = []
         for i, name in enumerate(names):
             level, reason = name.split(".", 1)
@@ -58,9 +60,13 @@ class SignalMatcher:
             entries.append((i, [fold_entry(e) for e in lookups.get(name, ())]))
             # Regex entries see folded text too, so an explicit "ё" in them is folded as well.
             sources = [s.replace("ё", "е").replace("Ё", "Е") for s in regexes.get(name, ())]
-            patterns = compile_table(name, sources, re.IGNORECASE)
-            if patterns:
-                self._regexes.append((i, patterns))
+            by_script: dict[str | None, list[str]] = {}
+            for source in sources:
+                by_script.setdefault(required_script(source, re.IGNORECASE), []).append(source)
+            for script, group in by_script.items():
+                patterns = compile_table(name, group, re.IGNORECASE)
+                if patterns:
+                    self._regexes.append((i, script, patterns))
         self._lookups = LookupIndex(entries)
 
     @property
@@ -76,7 +82,10 @@ class SignalMatcher:
         """:meth:`match` for text already passed through :func:`nlu.normalise.fold`."""
         text = " ".join(folded.split())
         found = self._lookups.tables_found(text)
-        for i, patterns in self._regexes:
-            if i not in found and any(p.search(text) for p in patterns):
+        present = scripts_in(text)
+        for i, script, patterns in self._regexes:
+            if i in found or (script is not None and script not in present):
+                continue
+            if any(p.search(text) for p in patterns):
                 found.add(i)
         return [self._signals[i] for i in sorted(found)]

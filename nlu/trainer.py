@@ -30,7 +30,7 @@ from nlu.classifier import (
     fit_vectoriser,
     to_matrix,
 )
-from nlu.embedding import EMBEDDING_NAME, embedding_text, get_encoder
+from nlu.embedding import embedding_text, get_encoder
 from nlu.entities import ENTITY_NAMES
 from nlu.features import FeatureConfig, LinearHead
 from nlu.intents import COMPLAINT_INTENTS
@@ -234,7 +234,7 @@ def train(
         "urgency_levels": heads.urgency.classes if heads.urgency else [],
         "examples": {"intent": len(intent_examples), "urgency": len(urgency_examples)},
         "features": config.features.to_dict(),
-        "embedding": EMBEDDING_NAME if dense_heads else None,
+        "embedding": encoder.name if encoder and dense_heads else None,
         "embedding_weight": config.embedding_weight,
         "intent_head": intent_config.to_dict(),
         "urgency_head": urgency_config.to_dict(),
@@ -250,7 +250,7 @@ def train(
         tables,
         manifest,
         dense_heads=dense_heads,
-        embedding=EMBEDDING_NAME if dense_heads else None,
+        embedding=encoder.name if encoder and dense_heads else None,
     )
 
 

@@ -28,7 +28,7 @@ def test_model_trained_without_embeddings_has_only_tfidf_heads(small_data_path: 
 def test_model_falls_back_to_tfidf_heads_without_the_encoder(
     small_model: NluModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(nlu.model, "get_encoder", lambda: None)
+    monkeypatch.setattr(nlu.model, "get_encoder", lambda *_: None)
     assert not small_model.uses_embeddings
     for text in TEXTS:
         result = small_model.parse(text)
@@ -72,7 +72,7 @@ def test_encoder_tokenises_with_native_sentencepiece() -> None:
     sentencepiece = pytest.importorskip("sentencepiece")
     encoder = get_encoder()
     assert encoder is not None
-    assert isinstance(encoder._use._sp, sentencepiece.SentencePieceProcessor)
+    assert isinstance(encoder._forward.tokenizer, sentencepiece.SentencePieceProcessor)
     assert encoder.encode(["посылка не пришла"]).shape == (1, 512)
 
 
