@@ -70,7 +70,9 @@ def setup(context: ChannelContext, desk: TicketDesk, templates: ReplyTemplates) 
     async def background(app: web.Application) -> AsyncIterator[None]:
         if watcher is not None:
             await watcher.sync()  # the file's policy applies before the first message
-        jobs = {"handoff-monitor": app[MONITOR].run(settings.monitor_interval_seconds)}
+        jobs = {}
+        if settings.role != "web":  # role web stores and acknowledges; monitors run elsewhere
+            jobs["handoff-monitor"] = app[MONITOR].run(settings.monitor_interval_seconds)
         if watcher is not None:
             jobs["policy-file-watch"] = watcher.watch(2.0)
         async with running(jobs):

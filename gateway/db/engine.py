@@ -21,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
@@ -36,6 +38,11 @@ P = ParamSpec("P")
 _WRITE_OPTION = "gateway_write"
 _AFTER_COMMIT = "gateway_after_commit"
 READER_THREADS = 4
+#: A pooled PostgreSQL connection idle this long is pinged before use (the server may have
+#: restarted meanwhile). A busy one is not: the ping is three round trips (BEGIN, a query,
+#: ROLLBACK), under a flood as many as a group commit's own; and one that fails in use is a
+#: disconnect, which discards the pool's older connections too, so the next one is fresh.
+PING_AFTER_IDLE_SECONDS = 2.0
 
 
 class Database:
@@ -58,9 +65,8 @@ class Database:
             self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="sqlite-reader")
             self._writer_lock = _writer_lock_file(url)
         else:
-            self._async = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-            )
+            self._async = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            _ping_after_idle(self._async.sync_engine)
         #: Given what the transaction left with `after_commit`, once it has committed.
         self.on_commit: Callable[[list[Any]], Awaitable[None]] | None = None
 
@@ -127,6 +133,23 @@ def _collecting(conn: Connection, fn: Callable[..., T], *args: Any) -> tuple[T, 
         return fn(conn, *args), info[_AFTER_COMMIT]
     finally:
         info.pop(_AFTER_COMMIT, None)
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError(f"ping failed: {exc}") from exc
 
 
 def _writer_lock_file(url: str) -> IO[bytes] | None:

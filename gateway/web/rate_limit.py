@@ -14,13 +14,17 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from ipaddress import ip_address, ip_network
+from functools import lru_cache, partial
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Protocol
 
 from aiohttp import web
 
 from gateway.settings import Settings
 from gateway.web.errors import ApiError
+
+#: Client addresses whose exemption is remembered.
+EXEMPT_CACHE = 4096
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +110,10 @@ class RateLimiter:
         self.chat_messages = Limit("chat_message", settings.rate_limit_chat_messages, window)
         self.chat_sessions = Limit("chat_session", settings.rate_limit_chat_sessions, window)
         self.sign_in = Limit("sign_in", settings.rate_limit_sign_in, window)
-        self._exempt = [ip_network(n, strict=False) for n in settings.rate_limit_exempt]
+        networks = tuple(ip_network(n, strict=False) for n in settings.rate_limit_exempt)
+        # Parsing the address costs more than the rest of the check: each client's is
+        # parsed once (a flood comes from few addresses; the bound keeps many in check).
+        self._exempt = lru_cache(maxsize=EXEMPT_CACHE)(partial(_is_exempt, networks))
         self._counter: Counter = (
             RedisCounter(settings.redis_url.get_secret_value())
             if settings.redis_url
@@ -144,14 +151,18 @@ class RateLimiter:
             raise RateLimited(limit, retry_after)
 
     def exempt(self, address: str) -> bool:
-        try:
-            parsed = ip_address(address)
-        except ValueError:
-            return False
-        return any(parsed in network for network in self._exempt)
+        return self._exempt(address)
 
     async def close(self) -> None:
         await self._counter.close()
+
+
+def _is_exempt(networks: tuple[IPv4Network | IPv6Network, ...], address: str) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in networks)
 
 
 class RateLimited(ApiError):

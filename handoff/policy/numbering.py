@@ -1,8 +1,11 @@
 """Ticket numbers: `<PREFIX>-<YYYYMM>-<NNNNNN>`, a monthly serial in the business time zone.
 
-The serial is one upsert on a counter row inside the ticket's own transaction, so two
-processes on one database serialise on that row (PostgreSQL) or on the write lock
-(SQLite) and can never draw the same number; a rolled-back ticket gives its number back.
+The serial is one upsert on a counter row, so two processes on one database serialise on
+that row and can never draw the same number. On PostgreSQL the upsert commits at once in a
+transaction of its own: a ticket transaction holding the row until it commits made every
+other worker's tickets wait for the whole batch. A ticket rolled back afterwards leaves its
+number unused (numbers never repeat; they may skip). SQLite has one writer: there the
+upsert stays in the ticket's transaction, and a rolled-back ticket gives its number back.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ def next_ticket_number(conn: Connection, prefix: str, zone: ZoneInfo, moment: da
         )
         .returning(ticket_serials.c.last_serial)
     )
-    serial = conn.scalar(statement)
+    if conn.dialect.name == "postgresql":
+        with conn.engine.begin() as own:  # another pooled connection, committed at once
+            serial = own.scalar(statement)
+    else:
+        serial = conn.scalar(statement)
     assert serial is not None
     return format_ticket_number(prefix, period, int(serial))

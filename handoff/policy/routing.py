@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gateway.db.lock_order import routing_lock
 from gateway.events import TicketAssigned
 from handoff import ledger
 from handoff.policy.lifecycle import record_status_change
@@ -58,13 +59,14 @@ _LOCK_PRESENCE = (
 def online_loads(conn: Connection, names: Collection[str]) -> dict[str, int]:
     """Open tickets of each of `names` who is online, in one round trip.
 
-    On PostgreSQL their presence rows are locked first (in name order, so two processes
-    never deadlock), which serialises capacity checks for the same agents.
+    On PostgreSQL their presence rows are locked first (after the routing lock, then in name
+    order, so two processes never deadlock), which serialises capacity checks.
     """
     if not names:
         return {}
     params = {"names": sorted(names)}
     if conn.dialect.name == "postgresql":
+        routing_lock(conn)  # see gateway.db.lock_order
         conn.execute(_LOCK_PRESENCE, params)
     return {row[0]: int(row[1]) for row in conn.execute(_ONLINE_WITH_LOAD, params)}
 

@@ -27,8 +27,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.special import gammainc
-
 
 @dataclass(frozen=True)
 class SpikePolicy:
@@ -92,7 +90,10 @@ def poisson_tail(observed: int, rate: float) -> float:
     # P(X >= observed) is the regularised lower incomplete gamma function P(observed, rate)
     # (what scipy.stats.poisson.sf(observed - 1, rate) computes, without summing);
     # scipy.special is imported instead of scipy.stats, which would add some 60 MB to every
-    # process that runs the monitors.
+    # process that runs the monitors; and only here, when a spike is tested, because it
+    # still costs some 25 MB to a web process that imports this module and never tests one.
+    from scipy.special import gammainc
+
     return float(gammainc(observed, rate))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.db.engine import Database
 from gateway.db.migrate import upgrade
@@ -70,6 +71,32 @@ def _allocate(url: str, count: int, out: multiprocessing.Queue) -> None:  # type
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fork start method")
+@pytest.mark.postgres
+async def test_on_postgresql_an_open_ticket_transaction_holds_up_no_other_draw(
+    postgres_url: str,
+) -> None:
+    database = Database(postgres_url)
+    await upgrade(database)
+    moment = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+    engine = create_async_engine(postgres_url)
+    try:
+        async with engine.connect() as conn:
+            transaction = await conn.begin()
+            first = await conn.run_sync(next_ticket_number, "TS", SHANGHAI, moment)
+            # That ticket's batch is still open: another worker's draw must not wait for it
+            # (the timeout only keeps a regression from hanging the test).
+            second = await asyncio.wait_for(
+                database.write(next_ticket_number, "TS", SHANGHAI, moment), 30
+            )
+            await transaction.rollback()
+        third = await database.write(next_ticket_number, "TS", SHANGHAI, moment)
+    finally:
+        await engine.dispose()
+        await database.dispose()
+    # The rolled-back ticket's number stays unused: numbers skip, never repeat.
+    assert [first, second, third] == ["TS-202611-000001", "TS-202611-000002", "TS-202611-000003"]
+
+
 async def test_two_processes_never_draw_the_same_serial(database_url: str, tmp_path: Path) -> None:
     database = Database(database_url)
     await upgrade(database)

@@ -154,7 +154,7 @@ async def _all_done(db: Database, count: int, timeout: float = 60) -> dict[str, 
     return dict(await eventually(check, timeout=timeout, interval=0.2))
 
 
-async def test_a_chat_on_one_process_gets_the_ack_the_typing_and_the_reply_made_on_another(
+async def test_a_chat_on_one_process_gets_the_ack_the_typing_and_the_replies_made_on_another(
     gateways: Gateways, postgres_url: str
 ) -> None:
     url_a, _ = await gateways.start("all")  # the pipeline worker runs under A
@@ -173,17 +173,17 @@ async def test_a_chat_on_one_process_gets_the_ack_the_typing_and_the_reply_made_
             assert (await resp.json())["shown"] == 0  # A holds no socket of this chat
         typing = await _next(ws, "typing", 5)
         assert typing["author"] == "scale-agent"
-        async with gateways.http.post(
-            f"{url_a}/api/v1/tickets/{number}/replies",
-            json={"text": "We found your parcel; it arrives tomorrow."},
-            headers={"Authorization": f"Bearer {token}"},
-        ) as resp:
-            assert resp.status == 201, await resp.text()
-        started = asyncio.get_running_loop().time()
-        staff = await _next(ws, "reply", 5)
-        took = asyncio.get_running_loop().time() - started
-    assert staff["text"] == "We found your parcel; it arrives tomorrow."
-    assert took < 1.0
+        replies = ["We found your parcel.", "It arrives tomorrow."]
+        for text in replies:
+            async with gateways.http.post(
+                f"{url_a}/api/v1/tickets/{number}/replies",
+                json={"text": text},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp:
+                assert resp.status == 201, await resp.text()
+        # The timeout only keeps a lost frame from hanging the test.
+        shown = [(await _next(ws, "reply", 30))["text"] for _ in replies]
+    assert shown == replies  # each staff reply reached B's socket once, in the order posted
 
 
 async def test_a_worker_killed_mid_batch_leaves_its_messages_to_another(
