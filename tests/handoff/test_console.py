@@ -5,10 +5,12 @@ staff websocket, the supervisor dashboard, and customer markup kept inert."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import os
 import re
+import signal
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -70,12 +72,16 @@ def browser_installed() -> None:
 def chromium(browser_installed: None) -> Iterator[str]:
     """One Chromium for the whole module (starting one costs a second or more); each test
     connects to it over the DevTools protocol and gets its own fresh context."""
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes (zygote, renderers, crash handler) may still write into
+    # the profile after the browser process exits: they share its process group, which is
+    # killed whole, and a straggler's late file never fails the teardown.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [CHROMIUM, *CHROMIUM_ARGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         try:
             assert process.stderr is not None
@@ -87,8 +93,17 @@ def chromium(browser_installed: None) -> Iterator[str]:
             else:
                 pytest.fail("Chromium exited without opening its DevTools port")
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest_asyncio.fixture
