@@ -43,20 +43,35 @@ _MIN_LETTERS_FOR_LIBRARY = 12
 _LIBRARY_CONFIDENCE = 0.85
 _HAN_WEIGHT = 3
 
-_SCRIPTS: dict[str, re.Pattern[str]] = {
-    "han": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]"),
-    "kana": re.compile(r"[\u3041-\u30ff\u31f0-\u31ff\uff66-\uff9d]"),
-    "hangul": re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"),
-    "cyrillic": re.compile(r"[\u0400-\u052f]"),
-    "latin": re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff\uff21-\uff3a\uff41-\uff5a]"),
-    "greek": re.compile(r"[\u0370-\u03ff]"),
-    "arabic": re.compile(r"[\u0600-\u06ff\u0750-\u077f]"),
-    "hebrew": re.compile(r"[\u0590-\u05ff]"),
-    "thai": re.compile(r"[\u0e00-\u0e7f]"),
-    "devanagari": re.compile(r"[\u0900-\u097f]"),
-    "georgian": re.compile(r"[\u10a0-\u10ff]"),
-    "armenian": re.compile(r"[\u0530-\u058f]"),
+SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
+    "han": ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF)),
+    "kana": ((0x3041, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9D)),
+    "hangul": ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F)),
+    "cyrillic": ((0x400, 0x52F),),
+    "latin": (
+        (0x41, 0x5A),
+        (0x61, 0x7A),
+        (0xC0, 0x24F),
+        (0x1E00, 0x1EFF),
+        (0xFF21, 0xFF3A),
+        (0xFF41, 0xFF5A),
+    ),
+    "greek": ((0x370, 0x3FF),),
+    "arabic": ((0x600, 0x6FF), (0x750, 0x77F)),
+    "hebrew": ((0x590, 0x5FF),),
+    "thai": ((0xE00, 0xE7F),),
+    "devanagari": ((0x900, 0x97F),),
+    "georgian": ((0x10A0, 0x10FF),),
+    "armenian": ((0x530, 0x58F),),
 }
+"""The code point ranges counted as each script's letters."""
+
+SCRIPT_PATTERNS: dict[str, re.Pattern[str]] = {
+    name: re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]")
+    for name, ranges in SCRIPT_RANGES.items()
+}
+"""One character of each script, as :data:`SCRIPT_RANGES` defines it."""
+
 # Scripts that name their language outright (others ask the library).
 _SCRIPT_LANGUAGE = {
     "kana": "ja",
@@ -95,7 +110,7 @@ def script_counts(text: str) -> dict[str, int]:
     """How many characters of each script the start of ``text`` holds (zero counts left out)."""
     sample = text[:_SAMPLE_CHARS]
     counts = {}
-    for name, pattern in _SCRIPTS.items():
+    for name, pattern in SCRIPT_PATTERNS.items():
         n = len(pattern.findall(sample))
         if n:
             counts[name] = n

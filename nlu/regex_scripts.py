@@ -19,20 +19,15 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
-SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
-    "latin": ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F)),
-    "cyrillic": ((0x400, 0x52F),),
-    "han": ((0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF)),
-}
-_PRESENT = {
-    script: re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]")
-    for script, ranges in SCRIPT_RANGES.items()
-}
+from nlu.language import SCRIPT_PATTERNS, SCRIPT_RANGES
+
+GATED_SCRIPTS = ("latin", "cyrillic", "han")
+"""The scripts the signal vocabulary is written in (language detection's definitions)."""
 
 
 def scripts_in(text: str) -> frozenset[str]:
-    """The scripts of :data:`SCRIPT_RANGES` that ``text`` has at least one letter of."""
-    return frozenset(script for script, pattern in _PRESENT.items() if pattern.search(text))
+    """The scripts of :data:`GATED_SCRIPTS` that ``text`` has at least one letter of."""
+    return frozenset(s for s in GATED_SCRIPTS if SCRIPT_PATTERNS[s].search(text))
 
 
 def required_script(source: str, flags: int = 0) -> str | None:
@@ -46,8 +41,8 @@ def required_script(source: str, flags: int = 0) -> str | None:
         parsed = _parser.parse(source, flags)
     except re.error:
         return None
-    for script, ranges in SCRIPT_RANGES.items():
-        if _sequence_needs(parsed, ranges):
+    for script in GATED_SCRIPTS:
+        if _sequence_needs(parsed, SCRIPT_RANGES[script]):
             return script
     return None
 
