@@ -17,14 +17,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nlu.embedding import DIMENSIONS
 from nlu.encoder_graph import GRAPH_REVISION, MAX_LEFT, MAX_RIGHT, build_quantised
 
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
-
-DIMENSIONS = 512
 
 
 class QuantisedEncoder:

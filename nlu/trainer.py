@@ -221,6 +221,7 @@ def train(
     elif config.embeddings:
         progress("sentence embeddings unavailable: TF-IDF models only")
 
+    embedding = encoder.name if encoder is not None and dense_heads is not None else None
     fingerprint = data.fingerprint()
     version = new_version(fingerprint)
     manifest: dict[str, Any] = {
@@ -234,7 +235,7 @@ def train(
         "urgency_levels": heads.urgency.classes if heads.urgency else [],
         "examples": {"intent": len(intent_examples), "urgency": len(urgency_examples)},
         "features": config.features.to_dict(),
-        "embedding": encoder.name if encoder and dense_heads else None,
+        "embedding": embedding,
         "embedding_weight": config.embedding_weight,
         "intent_head": intent_config.to_dict(),
         "urgency_head": urgency_config.to_dict(),
@@ -250,7 +251,7 @@ def train(
         tables,
         manifest,
         dense_heads=dense_heads,
-        embedding=encoder.name if encoder and dense_heads else None,
+        embedding=embedding,
     )
 
 
