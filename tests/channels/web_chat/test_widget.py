@@ -139,6 +139,16 @@ async def complain_in_widget(page: Page, text: str = COMPLAINT) -> str:
     return await page.locator('[data-cgw="ticket"]').inner_text()
 
 
+async def agent_reply(stage: Stage, number: str, text: str, token: str | None = None) -> None:
+    """An agent's reply on the ticket, through the API the console uses (the test agent's
+    token unless another staff member's is given)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else stage.live.auth("agent")
+    async with stage.live.http.post(
+        f"{stage.live.url}/api/v1/tickets/{number}/replies", json={"text": text}, headers=headers
+    ) as resp:
+        assert resp.status == 201, await resp.text()
+
+
 async def ticket_texts(live: LiveGateway, number: str) -> list[str]:
     return [m["text"] for m in (await live.ticket(number))["messages"] if m["direction"] == "in"]
 
@@ -212,12 +222,7 @@ async def test_a_reload_restores_the_chat_and_an_agent_reply_arrives_live_with_h
     await expect(messages(page, "bot")).to_have_count(1)
     await expect(page.locator('[data-cgw="status"]')).to_have_attribute("data-state", "online")
     token = await stage.live.database.write(add_staff, "Anna", "agent", stage.clock())
-    async with stage.live.http.post(
-        f"{stage.live.url}/api/v1/tickets/{number}/replies",
-        json={"text": "Anna here: the courier is checking today."},
-        headers={"Authorization": f"Bearer {token}"},
-    ) as resp:
-        assert resp.status == 201, await resp.text()
+    await agent_reply(stage, number, "Anna here: the courier is checking today.", token)
     agent = messages(page, "agent")
     await expect(agent).to_have_count(1)
     await expect(agent.locator('[data-cgw="agent-name"]')).to_have_text("Anna")
@@ -239,12 +244,7 @@ async def test_replies_written_while_the_page_was_closed_arrive_once_in_order(
     number = (await complain_in_widget(page)).split()[-1]
     await page.close()  # the customer leaves; the browser keeps the session
     for text in ("First: we have called the courier.", "Second: a new parcel leaves today."):
-        async with stage.live.http.post(
-            f"{stage.live.url}/api/v1/tickets/{number}/replies",
-            json={"text": text},
-            headers=stage.live.auth("agent"),
-        ) as resp:
-            assert resp.status == 201, await resp.text()
+        await agent_reply(stage, number, text)
     page = await context.new_page()
     await page.goto(f"{stage.site}/")
     agent = messages(page, "agent")
@@ -275,12 +275,7 @@ async def test_replies_swallowed_by_a_dying_socket_come_back_after_a_reload(
     number = (await complain_in_widget(page)).split()[-1]
     dying.append(True)
     for text in ("First: we have called the courier.", "Second: a new parcel leaves today."):
-        async with stage.live.http.post(
-            f"{stage.live.url}/api/v1/tickets/{number}/replies",
-            json={"text": text},
-            headers=stage.live.auth("agent"),
-        ) as resp:
-            assert resp.status == 201, await resp.text()
+        await agent_reply(stage, number, text)
 
     async def written() -> bool:
         out = [m for m in (await stage.live.ticket(number))["messages"] if m["direction"] == "out"]
@@ -328,12 +323,7 @@ async def test_the_survey_is_answered_by_a_tap(stage: Stage) -> None:
 async def test_markup_from_a_customer_or_an_agent_stays_text(stage: Stage) -> None:
     page = await stage.open_site()
     number = (await complain_in_widget(page, f"{COMPLAINT} {HOSTILE}")).split()[-1]
-    async with stage.live.http.post(
-        f"{stage.live.url}/api/v1/tickets/{number}/replies",
-        json={"text": HOSTILE},
-        headers=stage.live.auth("agent"),
-    ) as resp:
-        assert resp.status == 201
+    await agent_reply(stage, number, HOSTILE)
     await expect(messages(page, "agent")).to_have_count(1)
     await expect(messages(page, "agent")).to_contain_text(HOSTILE)
     await expect(messages(page, "customer")).to_contain_text(HOSTILE)
